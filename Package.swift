@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "acdd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "RoutingCore", targets: ["RoutingCore"]),
+        .library(name: "RoutingRules", targets: ["RoutingRules"]),
+        .executable(name: "acdd", targets: ["acdd"]),
+        .executable(name: "acd-bench", targets: ["acd-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure, deterministic routing: no I/O, no clock, no Foundation.
+        .target(
+            name: "RoutingCore",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // YAML rule files -> validated RuleSet, with file:line diagnostics.
+        .target(
+            name: "RoutingRules",
+            dependencies: ["RoutingCore", "Yams"]
+        ),
+        .executableTarget(
+            name: "acdd",
+            dependencies: [
+                "RoutingCore",
+                "RoutingRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "acd-bench",
+            dependencies: [
+                "RoutingCore",
+                "RoutingRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/Sources/acd-bench"
+        ),
+        .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),
+        .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
+        .testTarget(name: "acddTests", dependencies: ["acdd"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,181 @@
+/// Commands from the telephony/IVR side.
+extension RoutingEngine {
+    mutating func submit(_ submission: ContactSubmission) {
+        guard let t = tenantIndex[submission.tenant], tenants[Int(t)].compiled != nil else {
+            return refuse(.unknownTenant, "unknown tenant '\(submission.tenant)'")
+        }
+        guard let q = queueIndex[QueueName(tenant: t, name: submission.queue)], let queue = queues[Int(q)].compiled else {
+            return refuse(.unknownQueue, "unknown queue '\(submission.queue)' for tenant '\(submission.tenant)'")
+        }
+        guard submission.channel == queue.rules.channel else {
+            return refuse(.channelMismatch, "queue '\(submission.queue)' takes \(queue.rules.channel) contacts, not \(submission.channel)")
+        }
+        if let problem = fieldProblem(in: submission) { return refuse(.fieldOutOfRange, problem) }
+        var extras: [SkillLevel] = []
+        for (name, level) in submission.requiredSkills.sorted(by: { $0.key < $1.key }) {
+            guard let skill = tenants[Int(t)].skillIndex[name], tenants[Int(t)].compiled!.rules.skills.contains(name) else {
+                return refuse(.unknownSkill, "unknown skill '\(name)' for tenant '\(submission.tenant)'")
+            }
+            guard proficiencyRange.contains(level) else {
+                return refuse(.fieldOutOfRange, "required level of '\(name)' must be 1...10, got \(level)")
+            }
+            extras.append(SkillLevel(skill: skill, level: UInt8(level)))
+        }
+        if let maxSize = queue.rules.maxSize, queues[Int(q)].runtime.waiting >= maxSize {
+            queues[Int(q)].runtime.rejectedFull += 1
+            return refuse(.queueFull, "queue '\(submission.queue)' is full (\(maxSize) waiting)")
+        }
+
+        let id = ContactID(nextContactNumber)
+        nextContactNumber += 1
+        accounting.accepted += 1
+        queues[Int(q)].runtime.submitted += 1
+        guard isOpen(queue: q) else {
+            queues[Int(q)].runtime.closed += 1
+            accounting.closed += 1
+            emit(.closed(id, tenant: submission.tenant, queue: submission.queue))
+            return
+        }
+
+        let slot = allocateContactSlot()
+        let lane = lane(queue: q, extras: extras.sorted())
+        var contact = ContactRecord(
+            id: id, generation: slotGenerations[Int(slot)], tenant: t, queue: q, lane: lane, submission: submission,
+            extras: extras.sorted(), preferredAgent: nil,
+            key: queuedKey(for: submission, id: id, slot: slot, arrivedAt: now, tenant: t),
+            arrivedAt: now, enteredQueueAt: now, phase: .arriving)
+        if let last = submission.profile.lastAgent, let agent = agentIndex[last], queue.rules.preferredAgentWaitSeconds > 0,
+           agents[Int(agent)].presence != .loggedOut, agents[Int(agent)].lanes.contains(where: { $0.lane == lane }) {
+            contact.preferredAgent = agent
+        }
+        contacts[Int(slot)] = contact
+        contactSlot[id] = slot
+        accounting.live += 1
+        noteWaiting(slot)
+        route(newContact: slot, queue: queue)
+    }
+
+    /// First placement of a new contact: its preferred agent if free, a hold for that agent, or the queue.
+    private mutating func route(newContact slot: Int32, queue: CompiledQueue) {
+        let contact = contacts[Int(slot)]!
+        let names = (tenant: tenants[Int(contact.tenant)].name, queue: queue.rules.name)
+        if let preferred = contact.preferredAgent {
+            let channel = queue.rules.channel
+            emit(.queued(contact.id, tenant: names.tenant, queue: names.queue, position: 1,
+                         estimatedWaitSeconds: agents[Int(preferred)].isAvailable(for: channel) ? 0 : queue.rules.preferredAgentWaitSeconds))
+            if agents[Int(preferred)].isAvailable(for: channel) {
+                offer(slot, to: preferred)
+                publishAvailability(preferred)
+            } else {
+                setPhase(slot, .held(agent: preferred))
+                agents[Int(preferred)].preferredHolds.append(slot)
+                schedule(.holdExpiry, at: now.adding(seconds: queue.rules.preferredAgentWaitSeconds), slot: slot)
+            }
+            return
+        }
+        if let agent = bestAvailableAgent(lane: contact.lane, upToStep: 0, for: slot) {
+            emit(.queued(contact.id, tenant: names.tenant, queue: names.queue, position: 1, estimatedWaitSeconds: 0))
+            offer(slot, to: agent)
+            publishAvailability(agent)
+            return
+        }
+        insertIntoLane(slot)
+        let (position, estimate) = waitEstimate(for: slot)
+        emit(.queued(contact.id, tenant: names.tenant, queue: names.queue, position: position, estimatedWaitSeconds: estimate))
+        // A queue whose first step starts at 0 s or a zero max wait could still route or overflow right away.
+        if case .queued = contacts[Int(slot)]!.phase { routeContact(slot) }
+    }
+
+    /// Position counts the contacts ahead in the same lane (same queue, same extra skills), every step included.
+    /// The estimate is position x average handle time / agents staffed for the lane (nil when none is staffed).
+    func waitEstimate(for slot: Int32) -> (position: Int, seconds: Int?) {
+        let contact = contacts[Int(slot)]!
+        let lane = lanes[Int(contact.lane)]
+        let ahead = lane.waiting.reduce(0) { $0 + $1.countGreater(than: contact.key) }
+        let position = ahead + 1
+        guard lane.staffed > 0 else { return (position, nil) }
+        let handle = queues[Int(contact.queue)].runtime.averageHandleMilliseconds
+        let seconds = Double(position) * handle / Double(lane.staffed) / 1000
+        return (position, Int(seconds.rounded(.up)))
+    }
+
+    private func fieldProblem(in submission: ContactSubmission) -> String? {
+        if !ContactSubmission.priorityRange.contains(submission.priority) {
+            return "priority must be \(ContactSubmission.priorityRange), got \(submission.priority)"
+        }
+        let profile = submission.profile
+        if !(profile.lifetimeValue.isFinite && profile.lifetimeValue >= 0) { return "lifetime value must be a finite number >= 0" }
+        if !(profile.churnRisk >= 0 && profile.churnRisk <= 1) { return "churn risk must be 0...1" }
+        if submission.ivrData.count > 64 { return "at most 64 IVR data entries" }
+        return nil
+    }
+
+    private mutating func refuse(_ code: RejectionCode, _ message: String) {
+        accounting.rejected += 1
+        reject(code, message)
+    }
+
+    private mutating func isOpen(queue q: Int32) -> Bool {
+        guard let hours = queues[Int(q)].compiled!.hours else { return true }
+        if let cached = queues[Int(q)].compiled!.hoursOffset, now < cached.validUntil {
+            return hours.isOpen(at: now, offsetSeconds: cached.seconds)
+        }
+        let offset = hours.offsets.offset(at: now)
+        queues[Int(q)].compiled!.hoursOffset = offset
+        return hours.isOpen(at: now, offsetSeconds: offset.seconds)
+    }
+
+    private mutating func allocateContactSlot() -> Int32 {
+        if let reused = freeContactSlots.popLast() { return reused }
+        contacts.append(nil)
+        slotGenerations.append(0)
+        return Int32(contacts.count - 1)
+    }
+
+    mutating func withdraw(_ id: ContactID, outcome: ContactOutcome) {
+        guard let slot = contactSlot[id] else { return reject(.unknownContact, "unknown contact \(id)") }
+        let contact = contacts[Int(slot)]!
+        var agentToServe: Int32?
+        switch contact.phase {
+        case .queued(let step):
+            removeFromLane(slot, step: step)
+        case .held(let agent):
+            releaseHold(slot, from: agent)
+        case .offered(let agent, _):
+            releaseWork(slot, from: agent)
+            agentToServe = agent
+        case .arriving, .connected, .wrapUp:
+            return reject(.contactNotWaiting, "contact \(id) is already with an agent; complete it instead")
+        }
+        let q = Int(contact.queue)
+        let rules = queues[q].compiled!.rules
+        if outcome == .abandoned {
+            queues[q].runtime.abandoned += 1
+            accounting.abandoned += 1
+            queues[q].runtime.record(
+                OutcomeSample(at: now.milliseconds, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: false),
+                windowMilliseconds: windowMilliseconds(tenant: contact.tenant),
+                targetMilliseconds: Int64(rules.serviceLevel.seconds) * 1000)
+        } else {
+            queues[q].runtime.cancelled += 1
+            accounting.cancelled += 1
+        }
+        emit(.abandoned(id, queue: rules.name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt), outcome: outcome))
+        retire(slot)
+        if let agentToServe { assignWork(agentToServe) }
+    }
+
+    mutating func requestCallback(_ id: ContactID, number: String) {
+        guard let slot = contactSlot[id] else { return reject(.unknownContact, "unknown contact \(id)") }
+        guard !number.isEmpty, number.utf8.count <= 32 else { return reject(.fieldOutOfRange, "callback number must be 1...32 bytes") }
+        guard contacts[Int(slot)]!.phase.isWaiting else {
+            return reject(.contactNotWaiting, "contact \(id) is not waiting in a queue")
+        }
+        contacts[Int(slot)]!.submission.callbackNumber = number
+        emit(.callbackRequested(id, number: number))
+    }
+}
+
+extension CompiledQueue {
+    var hours: OpenHours? { rules.hours }
+}

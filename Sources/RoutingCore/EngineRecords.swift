@@ -1,0 +1,208 @@
+import HeapModule
+
+/// A required or held skill, resolved to the engine's interned skill index.
+struct SkillLevel: Hashable, Comparable {
+    var skill: Int32
+    var level: UInt8
+    static func < (lhs: SkillLevel, rhs: SkillLevel) -> Bool {
+        (lhs.skill, lhs.level) < (rhs.skill, rhs.level)
+    }
+}
+
+enum Presence: Hashable {
+    case loggedOut
+    case notReady(reason: String)
+    case ready
+}
+
+/// One lane an agent qualifies for, from relaxation step `minStep` on.
+struct LaneMembership: Hashable {
+    var lane: Int32
+    var minStep: UInt8
+    /// Sum of the agent's levels in the lane's base skills, for `highest_proficiency`.
+    var proficiency: UInt16
+}
+
+struct AgentRecord {
+    var id: AgentID
+    var name: String
+    var tenant: Int32
+    var team: Int32?
+    var skills: [SkillLevel]
+    var explicitCapacity: ChannelCapacity?
+    var capacity: ChannelCapacity
+    var voiceExclusive: Bool
+    var presence: Presence = .loggedOut
+    /// Contact slots this agent holds: offered, connected or in wrap-up.
+    var work: [Int32] = []
+    var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
+    /// Bumped whenever availability or an ordering key may have changed: older heap entries are stale.
+    var epoch: UInt32 = 0
+    var lanes: [LaneMembership] = []
+    var servedQueues: [Int32] = []
+    /// Contacts holding for this agent as the customer's preferred (last) agent.
+    var preferredHolds: [Int32] = []
+    var consecutiveMisses = 0
+    /// Since when the agent has had free capacity without an offer: the key of `longest_idle`.
+    var availableSince = Instant.epoch
+    var state: AgentState = .loggedOut
+    var stateReason: String?
+    var idleSince = Instant.epoch
+    var handledSinceLogin = 0
+    var handledTotal = 0
+    var talkMilliseconds: Int64 = 0
+    var occupancy = OccupancyMeter()
+    var isLive = true
+
+    func level(of skill: Int32) -> UInt8 {
+        for entry in skills where entry.skill == skill { return entry.level }
+        return 0
+    }
+
+    func meets(_ requirements: [SkillLevel]) -> Bool {
+        for requirement in requirements where level(of: requirement.skill) < requirement.level { return false }
+        return true
+    }
+
+    /// Free slots on `channel`, honouring voice exclusivity.
+    func freeCapacity(_ channel: Channel) -> Int {
+        if voiceExclusive {
+            if active.voice > 0 { return 0 }
+            if channel == .voice, active.chat + active.email + active.callback > 0 { return 0 }
+        }
+        return capacity[channel] - active[channel]
+    }
+
+    func isAvailable(for channel: Channel) -> Bool { presence == .ready && freeCapacity(channel) > 0 }
+}
+
+enum ContactPhase: Hashable {
+    /// Accepted by `submit` or moved by overflow, not yet placed: never seen between commands.
+    case arriving
+    case queued(step: Int)
+    case held(agent: Int32)
+    case offered(agent: Int32, at: Instant)
+    case connected(agent: Int32, at: Instant)
+    case wrapUp(agent: Int32, at: Instant)
+
+    var agent: Int32? {
+        switch self {
+        case .arriving, .queued: nil
+        case .held(let agent), .offered(let agent, _), .connected(let agent, _), .wrapUp(let agent, _): agent
+        }
+    }
+
+    var isWaiting: Bool {
+        switch self {
+        case .queued, .held: true
+        default: false
+        }
+    }
+}
+
+/// Order of queued contacts inside one lane; larger is served first. Time-invariant because aging is linear:
+/// `score` is the customer value minus `aging * arrival`, so comparing at any later time gives the same order.
+struct QueuedKey: Comparable, Hashable {
+    var strictRank: Int32
+    var score: Double
+    var arrival: Int64
+    var id: UInt64
+    var slot: Int32
+
+    static func < (lhs: QueuedKey, rhs: QueuedKey) -> Bool {
+        if lhs.strictRank != rhs.strictRank { return lhs.strictRank < rhs.strictRank }
+        if lhs.score != rhs.score { return lhs.score < rhs.score }
+        if lhs.arrival != rhs.arrival { return lhs.arrival > rhs.arrival }
+        return lhs.id > rhs.id
+    }
+}
+
+struct DeclineBlock: Hashable {
+    var agent: Int32
+    var until: Instant
+}
+
+struct ContactRecord {
+    var id: ContactID
+    var generation: UInt32
+    var tenant: Int32
+    var queue: Int32
+    var lane: Int32
+    var submission: ContactSubmission
+    var extras: [SkillLevel]
+    var preferredAgent: Int32?
+    var key: QueuedKey
+    var arrivedAt: Instant
+    var enteredQueueAt: Instant
+    var phase: ContactPhase
+    var talkMilliseconds: Int64 = 0
+    /// Bumped on every phase change; timers carry the epoch they were set in.
+    var timerEpoch: UInt32 = 0
+    var blocks: [DeclineBlock] = []
+
+    func isBlocked(for agent: Int32, at now: Instant) -> Bool {
+        blocks.contains { $0.agent == agent && $0.until > now }
+    }
+}
+
+/// An available agent in one ring of one lane, ordered by the queue's strategy (smaller first).
+struct AvailableAgent: Comparable {
+    var primary: Int64
+    var secondary: Int64
+    var agent: Int32
+    var epoch: UInt32
+
+    static func < (lhs: AvailableAgent, rhs: AvailableAgent) -> Bool {
+        (lhs.primary, lhs.secondary, lhs.agent) < (rhs.primary, rhs.secondary, rhs.agent)
+    }
+}
+
+/// The contacts of one queue that share the same extra skill requirements, and the agents who can take them.
+/// `waiting[s]` and `available[s]` are indexed by relaxation step: a contact at step s may go to an agent whose
+/// first qualifying step is <= s.
+struct Lane {
+    var queue: Int32
+    var tenant: Int32
+    var extras: [SkillLevel]
+    // Copied from the rules so that the hot path reads one struct.
+    var channel: Channel
+    var strategy: AgentSelectionStrategy
+    var weight: Double
+    var agingPerSecond: Double
+    var waiting: [RankedSet<QueuedKey>]
+    var available: [Heap<AvailableAgent>]
+    var heapSizeAfterCompaction: [Int]
+    /// Agents with presence ready who qualify at some step: the staffing behind the wait estimate.
+    var staffed = 0
+}
+
+struct LaneKey: Hashable {
+    var queue: Int32
+    var extras: [SkillLevel]
+}
+
+enum TimerKind: UInt8 {
+    case queueStep, holdExpiry, offerTimeout, wrapUpEnd, blockExpiry
+}
+
+struct TimerEntry: Comparable {
+    var due: Int64
+    var sequence: UInt64
+    var kind: TimerKind
+    var slot: Int32
+    var generation: UInt32
+    var epoch: UInt32
+
+    static func < (lhs: TimerEntry, rhs: TimerEntry) -> Bool { (lhs.due, lhs.sequence) < (rhs.due, rhs.sequence) }
+    static func == (lhs: TimerEntry, rhs: TimerEntry) -> Bool { lhs.sequence == rhs.sequence }
+}
+
+/// A contact still unanswered in a queue, for "longest wait".
+struct WaitingSince: Comparable {
+    var enteredAt: Int64
+    var id: UInt64
+    var slot: Int32
+    var generation: UInt32
+
+    static func < (lhs: WaitingSince, rhs: WaitingSince) -> Bool { (lhs.enteredAt, lhs.id) < (rhs.enteredAt, rhs.id) }
+}

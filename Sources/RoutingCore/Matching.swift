@@ -1,0 +1,324 @@
+import HeapModule
+
+/// The routing decisions. Two triggers, one invariant: whenever an agent gains capacity (`assignWork`) or a
+/// contact becomes routable (`routeContact`), the engine matches at once, so between commands no available
+/// agent qualifies for a queued contact (except where a decline block or a preferred-agent hold says so).
+/// Each trigger looks only at indexes: the agent's lanes and their step heads, or the lane's ring heaps.
+extension RoutingEngine {
+    /// A queued contact as seen by an agent choosing among several lanes.
+    struct Candidate {
+        var key: QueuedKey
+        var effectiveScore: Double
+        var lane: Int32
+        /// Relaxation step the contact sits at; -1 for a contact holding for this agent.
+        var step: Int
+
+        /// Strict tier first, then customer value times queue weight (aged to now), then the older contact.
+        func isBetter(than other: Candidate) -> Bool {
+            if key.strictRank != other.key.strictRank { return key.strictRank > other.key.strictRank }
+            if effectiveScore != other.effectiveScore { return effectiveScore > other.effectiveScore }
+            if key.arrival != other.key.arrival { return key.arrival < other.key.arrival }
+            return key.id < other.key.id
+        }
+    }
+
+    // MARK: Agent frees up: pick the best contact across everything the agent serves.
+
+    /// Offers the agent contacts while it has capacity and something qualifies, then publishes what is left.
+    mutating func assignWork(_ agent: Int32) {
+        let a = Int(agent)
+        let nowSeconds = now.seconds
+        while agents[a].isLive, agents[a].presence == .ready {
+            var best: Candidate?
+            for slot in agents[a].preferredHolds {
+                let contact = contacts[Int(slot)]!
+                guard agents[a].freeCapacity(lanes[Int(contact.lane)].channel) > 0 else { continue }
+                let candidate = Candidate(
+                    key: contact.key, effectiveScore: effectiveScore(contact.key, lane: contact.lane, nowSeconds: nowSeconds),
+                    lane: contact.lane, step: -1)
+                if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
+            }
+            for membership in agents[a].lanes {
+                let l = Int(membership.lane)
+                guard agents[a].freeCapacity(lanes[l].channel) > 0 else { continue }
+                for step in Int(membership.minStep)..<lanes[l].waiting.count {
+                    guard let top = firstContact(in: l, step: step, notBlockedFor: agent) else { continue }
+                    let candidate = Candidate(
+                        key: top, effectiveScore: effectiveScore(top, lane: membership.lane, nowSeconds: nowSeconds),
+                        lane: membership.lane, step: step)
+                    if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
+                }
+            }
+            guard let chosen = best else { break }
+            let slot = chosen.key.slot
+            if chosen.step < 0 {
+                releaseHold(slot, from: agent)
+            } else {
+                lanes[Int(chosen.lane)].waiting[chosen.step].remove(chosen.key)
+            }
+            offer(slot, to: agent)
+        }
+        publishAvailability(agent)
+    }
+
+    func effectiveScore(_ key: QueuedKey, lane: Int32, nowSeconds: Double) -> Double {
+        let lane = Int(lane)
+        return lanes[lane].weight * (key.score + lanes[lane].agingPerSecond * nowSeconds)
+    }
+
+    private func firstContact(in lane: Int, step: Int, notBlockedFor agent: Int32) -> QueuedKey? {
+        guard let top = lanes[lane].waiting[step].max else { return nil }
+        guard contacts[Int(top.slot)]!.isBlocked(for: agent, at: now) else { return top }
+        return lanes[lane].waiting[step].descending.first { !contacts[Int($0.slot)]!.isBlocked(for: agent, at: now) }
+    }
+
+    // MARK: Contact becomes routable: pick the best available agent in its lane.
+
+    mutating func routeContact(_ slot: Int32) {
+        guard case .queued(let step) = contacts[Int(slot)]!.phase else { return }
+        guard let agent = bestAvailableAgent(lane: contacts[Int(slot)]!.lane, upToStep: step, for: slot) else { return }
+        removeFromLane(slot, step: step)
+        offer(slot, to: agent)
+        publishAvailability(agent)
+    }
+
+    /// The strategy's first available agent among the rings the contact's step admits. Stale heap entries are
+    /// dropped on the way; agents the contact has blocked are set aside and put back.
+    mutating func bestAvailableAgent(lane: Int32, upToStep step: Int, for slot: Int32) -> Int32? {
+        let l = Int(lane)
+        var best: AvailableAgent?
+        for ring in 0...min(step, lanes[l].available.count - 1) {
+            var setAside: [AvailableAgent] = []
+            while let top = lanes[l].available[ring].min {
+                if !isCurrent(top) {
+                    lanes[l].available[ring].removeMin()
+                } else if contacts[Int(slot)]!.isBlocked(for: top.agent, at: now) {
+                    setAside.append(lanes[l].available[ring].removeMin())
+                } else {
+                    if best.map({ top < $0 }) ?? true { best = top }
+                    break
+                }
+            }
+            for entry in setAside { lanes[l].available[ring].insert(entry) }
+        }
+        return best?.agent
+    }
+
+    func isCurrent(_ entry: AvailableAgent) -> Bool {
+        let agent = agents[Int(entry.agent)]
+        return agent.isLive && agent.epoch == entry.epoch
+    }
+
+    /// Retires the agent's heap entries and, if the agent can take more, enters it into every lane it serves
+    /// on a channel with free capacity, under the lane's strategy key.
+    mutating func publishAvailability(_ agent: Int32) {
+        let a = Int(agent)
+        agents[a].epoch &+= 1
+        guard agents[a].isLive, agents[a].presence == .ready else { return }
+        let epoch = agents[a].epoch
+        for membership in agents[a].lanes {
+            let l = Int(membership.lane)
+            guard agents[a].freeCapacity(lanes[l].channel) > 0 else { continue }
+            let (primary, secondary) = strategyKey(lanes[l].strategy, agent: agent, membership: membership)
+            let ring = Int(membership.minStep)
+            lanes[l].available[ring].insert(AvailableAgent(primary: primary, secondary: secondary, agent: agent, epoch: epoch))
+            if lanes[l].available[ring].count > 4 * max(lanes[l].heapSizeAfterCompaction[ring], 32) {
+                let live = lanes[l].available[ring].unordered.filter(isCurrent)
+                lanes[l].available[ring] = Heap(live)
+                lanes[l].heapSizeAfterCompaction[ring] = live.count
+            }
+        }
+    }
+
+    /// Smaller keys are offered first; ties fall to the lower agent slot, which is deterministic.
+    private mutating func strategyKey(_ strategy: AgentSelectionStrategy, agent: Int32, membership: LaneMembership) -> (Int64, Int64) {
+        let record = agents[Int(agent)]
+        let since = record.availableSince.milliseconds
+        switch strategy {
+        case .longestIdle:
+            return (since, 0)
+        case .leastOccupied:
+            let window = tenants[Int(record.tenant)].compiled?.rules.statisticsWindowSeconds ?? 900
+            var meter = record.occupancy
+            meter.record(state: record.state, until: now, windowSeconds: window)
+            return (Int64(((meter.value ?? 0) * 1_000_000).rounded()), since)
+        case .highestProficiency:
+            return (-Int64(membership.proficiency), since)
+        case .fewestContacts:
+            return (Int64(record.handledSinceLogin), since)
+        case .roundRobin:
+            let queue = Int(lanes[Int(membership.lane)].queue)
+            return (Int64(queues[queue].runtime.roundRobinLastServed[agent] ?? 0), 0)
+        case .random:
+            return (Int64(bitPattern: random.next()), 0)
+        }
+    }
+
+    // MARK: Moving contacts
+
+    mutating func offer(_ slot: Int32, to agent: Int32) {
+        let s = Int(slot)
+        let a = Int(agent)
+        let queue = Int(contacts[s]!.queue)
+        let channel = lanes[Int(contacts[s]!.lane)].channel
+        setPhase(slot, .offered(agent: agent, at: now))
+        agents[a].work.append(slot)
+        agents[a].active[channel] += 1
+        agents[a].epoch &+= 1
+        agents[a].availableSince = now
+        offerCounter += 1
+        if lanes[Int(contacts[s]!.lane)].strategy == .roundRobin {
+            queues[queue].runtime.roundRobinLastServed[agent] = offerCounter
+        }
+        queues[queue].runtime.offered += 1
+        let rules = queues[queue].compiled!.rules
+        let expiresAt = now.adding(seconds: rules.offerTimeoutSeconds)
+        schedule(.offerTimeout, at: expiresAt, slot: slot)
+        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: rules.name, expiresAt: expiresAt))
+        touch(agent)
+    }
+
+    /// Puts a contact (new, returned from an offer, released from a hold, stepped up or overflowed in) at its
+    /// place in its queue, or overflows it when it has waited past `max_wait`, then tries to route it.
+    mutating func placeInQueue(_ slot: Int32) {
+        let contact = contacts[Int(slot)]!
+        let queue = queues[Int(contact.queue)].compiled!
+        if let maxWait = queue.rules.maxWaitSeconds,
+           now.milliseconds(since: contact.enteredQueueAt) >= Int64(maxWait) * 1000 {
+            overflow(slot)
+            return
+        }
+        insertIntoLane(slot)
+        routeContact(slot)
+    }
+
+    /// Inserts at the relaxation step the contact's time in queue has reached and arms the next step or overflow.
+    mutating func insertIntoLane(_ slot: Int32) {
+        let s = Int(slot)
+        let contact = contacts[s]!
+        let queue = queues[Int(contact.queue)].compiled!
+        let elapsed = now.milliseconds(since: contact.enteredQueueAt)
+        var step = 0
+        while step + 1 < queue.stepStarts.count, queue.stepStarts[step + 1] <= elapsed { step += 1 }
+        setPhase(slot, .queued(step: step))
+        lanes[Int(contact.lane)].waiting[step].insert(contact.key)
+        var nextDue: Int64? = step + 1 < queue.stepStarts.count ? queue.stepStarts[step + 1] : nil
+        if let maxWait = queue.rules.maxWaitSeconds {
+            nextDue = min(nextDue ?? .max, Int64(maxWait) * 1000)
+        }
+        if let nextDue {
+            schedule(.queueStep, at: Instant(milliseconds: max(contact.enteredQueueAt.milliseconds + nextDue, now.milliseconds)), slot: slot)
+        }
+    }
+
+    mutating func removeFromLane(_ slot: Int32, step: Int) {
+        let contact = contacts[Int(slot)]!
+        let removed = lanes[Int(contact.lane)].waiting[step].remove(contact.key)
+        assert(removed, "queued contact missing from its lane")
+    }
+
+    mutating func releaseHold(_ slot: Int32, from agent: Int32) {
+        agents[Int(agent)].preferredHolds.removeAll { $0 == slot }
+    }
+
+    /// Sends every contact holding for this agent to its queue (the agent left, or stopped taking contacts).
+    mutating func releaseHolds(of agent: Int32) {
+        let held = agents[Int(agent)].preferredHolds
+        agents[Int(agent)].preferredHolds.removeAll()
+        for slot in held { placeInQueue(slot) }
+    }
+
+    /// The agent no longer holds this contact: capacity comes back (the caller decides what happens next).
+    mutating func releaseWork(_ slot: Int32, from agent: Int32) {
+        let a = Int(agent)
+        let channel = lanes[Int(contacts[Int(slot)]!.lane)].channel
+        agents[a].work.removeAll { $0 == slot }
+        agents[a].active[channel] -= 1
+        agents[a].availableSince = now
+        touch(agent)
+    }
+
+    mutating func overflow(_ slot: Int32) {
+        let s = Int(slot)
+        let from = Int(contacts[s]!.queue)
+        let fromName = queues[from].name
+        if let target = queues[from].compiled!.overflow.map(Int.init),
+           queues[target].runtime.waiting < queues[target].compiled!.rules.maxSize ?? .max {
+            let phase = contacts[s]!.phase
+            adjustCounts(queue: from, phase: phase, by: -1)
+            queues[from].runtime.overflowedOut += 1
+            contacts[s]!.queue = Int32(target)
+            contacts[s]!.enteredQueueAt = now
+            contacts[s]!.preferredAgent = nil
+            contacts[s]!.lane = lane(queue: Int32(target), extras: contacts[s]!.extras)
+            adjustCounts(queue: target, phase: phase, by: 1)
+            queues[target].runtime.overflowedIn += 1
+            noteWaiting(slot)
+            cleanLongestWaiting(queue: from)
+            emit(.overflowed(contacts[s]!.id, from: fromName, to: queues[target].name))
+            placeInQueue(slot)
+        } else {
+            queues[from].runtime.overflowedOut += 1
+            accounting.overflowedToIVR += 1
+            emit(.overflowed(contacts[s]!.id, from: fromName, to: nil))
+            retire(slot)
+        }
+    }
+
+    // MARK: Phase bookkeeping
+
+    mutating func setPhase(_ slot: Int32, _ phase: ContactPhase) {
+        let s = Int(slot)
+        let queue = Int(contacts[s]!.queue)
+        adjustCounts(queue: queue, phase: contacts[s]!.phase, by: -1)
+        adjustCounts(queue: queue, phase: phase, by: 1)
+        contacts[s]!.phase = phase
+        contacts[s]!.timerEpoch &+= 1
+    }
+
+    mutating func adjustCounts(queue: Int, phase: ContactPhase, by delta: Int) {
+        switch phase {
+        case .queued, .held: queues[queue].runtime.waiting += delta
+        case .offered: queues[queue].runtime.ringing += delta
+        case .arriving, .connected, .wrapUp: break
+        }
+    }
+
+    /// Records that the contact entered its current queue unanswered, for "longest wait".
+    mutating func noteWaiting(_ slot: Int32) {
+        let contact = contacts[Int(slot)]!
+        queues[Int(contact.queue)].runtime.longestWaiting.insert(WaitingSince(
+            enteredAt: contact.enteredQueueAt.milliseconds, id: contact.id.rawValue, slot: slot,
+            generation: contact.generation))
+    }
+
+    /// Keeps the top of the queue's longest-wait heap a contact that is still unanswered there.
+    mutating func cleanLongestWaiting(queue: Int) {
+        while let top = queues[queue].runtime.longestWaiting.min, !isStillWaiting(top, queue: queue) {
+            queues[queue].runtime.longestWaiting.removeMin()
+        }
+    }
+
+    func isStillWaiting(_ entry: WaitingSince, queue: Int) -> Bool {
+        let slot = Int(entry.slot)
+        guard slotGenerations[slot] == entry.generation, let contact = contacts[slot] else { return false }
+        guard Int(contact.queue) == queue, contact.enteredQueueAt.milliseconds == entry.enteredAt else { return false }
+        switch contact.phase {
+        case .arriving, .queued, .held, .offered: return true
+        case .connected, .wrapUp: return false
+        }
+    }
+
+    /// Forgets a contact that left the core.
+    mutating func retire(_ slot: Int32) {
+        let s = Int(slot)
+        let contact = contacts[s]!
+        adjustCounts(queue: Int(contact.queue), phase: contact.phase, by: -1)
+        contactSlot[contact.id] = nil
+        contacts[s] = nil
+        slotGenerations[s] &+= 1
+        freeContactSlots.append(slot)
+        accounting.live -= 1
+        cleanLongestWaiting(queue: Int(contact.queue))
+    }
+}

@@ -1,0 +1,233 @@
+import HeapModule
+
+/// The routing core: agent presence, the skills matrix and the contact queues, and every routing decision.
+///
+/// A value type with no I/O, no clock and no global state. Feed it commands with the time they happened;
+/// it returns the events they caused. `advance(to:)` fires timers (offer timeouts, wrap-up, relaxation, overflow).
+/// The same rules, seed and commands at the same times produce the same events, so a journal of commands
+/// replays a crashed daemon exactly and the simulator runs the very same logic.
+public struct RoutingEngine: Sendable {
+    // Rules, interned so that indices held by agents and contacts survive a rule swap.
+    var tenants: [TenantSlot] = []
+    var tenantIndex: [String: Int32] = [:]
+    var queues: [QueueSlot] = []
+    var queueIndex: [QueueName: Int32] = [:]
+    var internedSkillCount: Int32 = 0
+
+    var lanes: [Lane] = []
+    var laneIndex: [LaneKey: Int32] = [:]
+
+    var agents: [AgentRecord] = []
+    var agentIndex: [AgentID: Int32] = [:]
+    var freeAgentSlots: [Int32] = []
+
+    var contacts: [ContactRecord?] = []
+    var contactSlot: [ContactID: Int32] = [:]
+    var freeContactSlots: [Int32] = []
+    var slotGenerations: [UInt32] = []
+
+    var timers = Heap<TimerEntry>()
+    var timerSequence: UInt64 = 0
+    var random: SplitMix64
+    var nextContactNumber: UInt64 = 1
+    var nextSequence: UInt64 = 1
+    var offerCounter: UInt64 = 0
+    public internal(set) var now: Instant
+    public internal(set) var accounting = ContactAccounting()
+
+    var output: [Event] = []
+    var touchedAgents: [Int32] = []
+
+    /// Creates an engine running `rules`; throws the rule problems the core itself detects.
+    public init(rules: RuleSet, seed: UInt64 = 0, startingAt start: Instant = .epoch) throws(RulesRejected) {
+        random = SplitMix64(seed: seed)
+        now = start
+        try install(rules)
+        output.removeAll()
+    }
+
+    /// Applies `command` at `now` (after firing every timer due by then) and returns the events, in order.
+    public mutating func handle(_ command: Command, now time: Instant) -> [Event] {
+        var events: [Event] = []
+        handle(command, now: time, into: &events)
+        return events
+    }
+
+    /// As `handle(_:now:)`, appending to a buffer the caller reuses (the daemon's hot path).
+    public mutating func handle(_ command: Command, now time: Instant, into events: inout [Event]) {
+        swap(&output, &events)
+        defer { swap(&output, &events) }
+        fireTimers(through: time)
+        apply(command)
+        flushAgentStates()
+    }
+
+    /// Fires every timer due at or before `time`, each at its own instant, and returns the events.
+    public mutating func advance(to time: Instant) -> [Event] {
+        var events: [Event] = []
+        advance(to: time, into: &events)
+        return events
+    }
+
+    public mutating func advance(to time: Instant, into events: inout [Event]) {
+        swap(&output, &events)
+        defer { swap(&output, &events) }
+        fireTimers(through: time)
+    }
+
+    /// When the next timer is due, so a driver can sleep until then.
+    public var nextTimerDue: Instant? {
+        timers.min.map { Instant(milliseconds: $0.due) }
+    }
+
+    private mutating func apply(_ command: Command) {
+        switch command {
+        case .addAgent(let profile): addAgent(profile)
+        case .removeAgent(let id): removeAgent(id)
+        case .setSkills(let id, let skills): setSkills(id, skills: skills)
+        case .login(let id): login(id)
+        case .logout(let id, let force): logout(id, force: force)
+        case .ready(let id): ready(id)
+        case .notReady(let id, let reason): notReady(id, reason: reason)
+        case .submit(let submission): submit(submission)
+        case .accept(let agent, let contact): accept(agent, contact)
+        case .decline(let agent, let contact): decline(agent, contact)
+        case .complete(let agent, let contact): complete(agent, contact)
+        case .endWrapUp(let agent, let contact): endWrapUp(agent, contact)
+        case .abandon(let contact): withdraw(contact, outcome: .abandoned)
+        case .cancel(let contact): withdraw(contact, outcome: .cancelled)
+        case .requestCallback(let contact, let number): requestCallback(contact, number: number)
+        case .replaceRules(let rules): replaceRules(rules)
+        }
+    }
+
+    // MARK: Events
+
+    mutating func emit(_ kind: EventKind) {
+        output.append(Event(sequence: nextSequence, at: now, kind: kind))
+        nextSequence += 1
+    }
+
+    mutating func reject(_ code: RejectionCode, _ message: String) {
+        emit(.commandRejected(code, message: message))
+    }
+
+    /// The sequence number the next event will carry.
+    public var nextEventSequence: UInt64 { nextSequence }
+
+    // MARK: Timers
+
+    mutating func schedule(_ kind: TimerKind, at due: Instant, slot: Int32) {
+        timerSequence += 1
+        let contact = contacts[Int(slot)]!
+        timers.insert(TimerEntry(
+            due: due.milliseconds, sequence: timerSequence, kind: kind, slot: slot,
+            generation: contact.generation, epoch: contact.timerEpoch))
+    }
+
+    private mutating func fireTimers(through time: Instant) {
+        while let next = timers.min, next.due <= time.milliseconds {
+            timers.removeMin()
+            if next.due > now.milliseconds { now = Instant(milliseconds: next.due) }
+            fire(next)
+            flushAgentStates()
+        }
+        if time > now { now = time }
+    }
+
+    private mutating func fire(_ timer: TimerEntry) {
+        let slot = Int(timer.slot)
+        guard slotGenerations[slot] == timer.generation, let contact = contacts[slot] else { return }
+        if timer.kind == .blockExpiry {
+            if case .queued = contact.phase { routeContact(timer.slot) }
+            return
+        }
+        guard contact.timerEpoch == timer.epoch else { return }
+        switch (timer.kind, contact.phase) {
+        case (.queueStep, .queued(let step)):
+            removeFromLane(timer.slot, step: step)
+            placeInQueue(timer.slot)
+        case (.holdExpiry, .held(let agent)):
+            releaseHold(timer.slot, from: agent)
+            placeInQueue(timer.slot)
+        case (.offerTimeout, .offered(let agent, _)):
+            offerTimedOut(timer.slot, agent: agent)
+        case (.wrapUpEnd, .wrapUp(let agent, _)):
+            finishWrapUp(timer.slot, agent: agent)
+        default:
+            break
+        }
+    }
+
+    // MARK: Agent state
+
+    mutating func touch(_ agent: Int32) {
+        touchedAgents.append(agent)
+    }
+
+    /// Publishes each touched agent's derived state once per command or timer, after all its steps.
+    mutating func flushAgentStates() {
+        guard !touchedAgents.isEmpty else { return }
+        var seen: Set<Int32> = []
+        let touched = touchedAgents
+        touchedAgents.removeAll(keepingCapacity: true)
+        for agentSlot in touched where seen.insert(agentSlot).inserted {
+            updateDerivedState(agentSlot)
+        }
+    }
+
+    mutating func updateDerivedState(_ slot: Int32) {
+        let i = Int(slot)
+        guard agents[i].isLive else { return }
+        let (state, reason) = derivedState(of: agents[i])
+        let previous = agents[i].state
+        guard state != previous || reason != agents[i].stateReason else { return }
+        let window = tenants[Int(agents[i].tenant)].compiled?.rules.statisticsWindowSeconds ?? 900
+        agents[i].occupancy.record(state: previous, until: now, windowSeconds: window)
+        agents[i].state = state
+        agents[i].stateReason = reason
+        if state == .ready, previous != .ready { agents[i].idleSince = now }
+        for queue in agents[i].servedQueues {
+            queues[Int(queue)].runtime.agentsByState[previous.rawValue] -= 1
+            queues[Int(queue)].runtime.agentsByState[state.rawValue] += 1
+        }
+        emit(.agentStateChanged(agents[i].id, state: state, reason: reason))
+    }
+
+    func derivedState(of agent: AgentRecord) -> (AgentState, String?) {
+        switch agent.presence {
+        case .loggedOut: return (.loggedOut, nil)
+        case .notReady(let reason) where agent.work.isEmpty: return (.notReady, reason)
+        case .ready where agent.work.isEmpty: return (.ready, nil)
+        default: break
+        }
+        var state = AgentState.wrapUp
+        for slot in agent.work {
+            switch contacts[Int(slot)]!.phase {
+            case .offered: return (.reserved, nil)
+            case .connected: state = .busy
+            default: break
+            }
+        }
+        return (state, nil)
+    }
+}
+
+struct QueueName: Hashable {
+    var tenant: Int32
+    var name: String
+}
+
+struct TenantSlot {
+    var name: String
+    var compiled: CompiledTenant?
+    var skillIndex: [String: Int32] = [:]
+    var teamIndex: [String: Int32] = [:]
+}
+
+struct QueueSlot {
+    var tenant: Int32
+    var name: String
+    var compiled: CompiledQueue?
+    var runtime: QueueRuntime
+}

@@ -1,0 +1,249 @@
+import HeapModule
+
+struct CompiledTenant {
+    var rules: TenantRules
+    /// Strict tier name to rank; a higher rank is always served first. Other tiers rank 0.
+    var strictRank: [String: Int32]
+}
+
+/// A queue's requirement at one relaxation step: meet every skill minimum, or belong to one of the teams.
+struct StepRequirement: Hashable {
+    var skills: [SkillLevel]
+    var teams: [Int32]
+}
+
+struct CompiledQueue {
+    var rules: QueueRules
+    var steps: [StepRequirement]
+    /// Milliseconds in queue at which each step starts; `stepStarts[0] == 0`.
+    var stepStarts: [Int64]
+    /// Queue slot of the overflow target; nil overflows to the IVR.
+    var overflow: Int32?
+    var baseLane: Int32 = -1
+    var hoursOffset: (seconds: Int, validUntil: Instant)?
+}
+
+extension RoutingEngine {
+    mutating func replaceRules(_ rules: RuleSet) {
+        do throws(RulesRejected) {
+            try install(rules)
+            emit(.rulesReplaced(tenants: rules.tenants.map(\.name)))
+        } catch {
+            reject(error.code, error.description)
+        }
+    }
+
+    /// Validates, then swaps in `rules`. Queued contacts keep their place and their time in queue; agents keep
+    /// their state; statistics carry over for queues that remain. Lanes and availability are rebuilt.
+    mutating func install(_ rules: RuleSet) throws(RulesRejected) {
+        let problems = rules.problems()
+        guard problems.isEmpty else {
+            throw RulesRejected(code: .invalidRules, problems: problems.map(\.description))
+        }
+        let orphans = orphanedState(under: rules)
+        guard orphans.isEmpty else { throw RulesRejected(code: .rulesOrphanState, problems: orphans) }
+
+        for t in tenants.indices { tenants[t].compiled = nil }
+        for q in queues.indices { queues[q].compiled = nil }
+        for tenantRules in rules.tenants {
+            let t = internTenant(tenantRules.name)
+            for skill in tenantRules.skills where tenants[Int(t)].skillIndex[skill] == nil {
+                tenants[Int(t)].skillIndex[skill] = internedSkillCount
+                internedSkillCount += 1
+            }
+            for team in tenantRules.teams where tenants[Int(t)].teamIndex[team] == nil {
+                tenants[Int(t)].teamIndex[team] = Int32(tenants[Int(t)].teamIndex.count)
+            }
+            let ranks = tenantRules.scoring.strictTiers.enumerated().map { ($0.element, Int32(tenantRules.scoring.strictTiers.count - $0.offset)) }
+            tenants[Int(t)].compiled = CompiledTenant(rules: tenantRules, strictRank: Dictionary(uniqueKeysWithValues: ranks))
+            for queueRules in tenantRules.queues {
+                let q = internQueue(tenant: t, name: queueRules.name, expectedHandleSeconds: queueRules.expectedHandleSeconds)
+                queues[Int(q)].compiled = compile(queueRules, tenant: t)
+            }
+            for queueRules in tenantRules.queues {
+                guard case .queue(let target)? = queueRules.overflow else { continue }
+                let q = Int(queueIndex[QueueName(tenant: t, name: queueRules.name)]!)
+                queues[q].compiled!.overflow = queueIndex[QueueName(tenant: t, name: target)]
+            }
+        }
+        rebuildLanesAndAvailability()
+    }
+
+    private func orphanedState(under rules: RuleSet) -> [String] {
+        var channels: [String: [String: Channel]] = [:]
+        for tenant in rules.tenants {
+            channels[tenant.name] = Dictionary(tenant.queues.map { ($0.name, $0.channel) }, uniquingKeysWith: { a, _ in a })
+        }
+        var orphans: [String] = []
+        for contact in contacts.compactMap({ $0 }).sorted(by: { $0.id < $1.id }) {
+            let queue = queues[Int(contact.queue)]
+            let tenant = tenants[Int(queue.tenant)].name
+            if channels[tenant]?[queue.name] != contact.submission.channel {
+                orphans.append("contact \(contact.id) is in queue '\(tenant)/\(queue.name)', which the new rules drop or change channel")
+            }
+        }
+        for agent in agents where agent.isLive && channels[tenants[Int(agent.tenant)].name] == nil {
+            orphans.append("agent '\(agent.id)' belongs to tenant '\(tenants[Int(agent.tenant)].name)', which the new rules drop")
+        }
+        return orphans
+    }
+
+    private mutating func internTenant(_ name: String) -> Int32 {
+        if let existing = tenantIndex[name] { return existing }
+        let index = Int32(tenants.count)
+        tenants.append(TenantSlot(name: name))
+        tenantIndex[name] = index
+        return index
+    }
+
+    private mutating func internQueue(tenant: Int32, name: String, expectedHandleSeconds: Int) -> Int32 {
+        let key = QueueName(tenant: tenant, name: name)
+        if let existing = queueIndex[key] { return existing }
+        let index = Int32(queues.count)
+        queues.append(QueueSlot(tenant: tenant, name: name, runtime: QueueRuntime(expectedHandleSeconds: expectedHandleSeconds)))
+        queueIndex[key] = index
+        return index
+    }
+
+    private func compile(_ rules: QueueRules, tenant: Int32) -> CompiledQueue {
+        let slot = tenants[Int(tenant)]
+        var skills = rules.skills
+        var teams: [Int32] = []
+        var steps = [StepRequirement(skills: resolve(skills, in: slot), teams: [])]
+        for step in rules.relaxation {
+            if let cap = step.minProficiency { skills = skills.mapValues { min($0, cap) } }
+            for dropped in step.dropSkills { skills[dropped] = nil }
+            teams = Array(Set(teams + step.addTeams.compactMap { slot.teamIndex[$0] })).sorted()
+            steps.append(StepRequirement(skills: resolve(skills, in: slot), teams: teams))
+        }
+        return CompiledQueue(
+            rules: rules, steps: steps, stepStarts: [0] + rules.relaxation.map { Int64($0.afterSeconds) * 1000 },
+            overflow: nil)
+    }
+
+    func resolve(_ skills: [String: Int], in tenant: TenantSlot) -> [SkillLevel] {
+        skills.compactMap { name, level in tenant.skillIndex[name].map { SkillLevel(skill: $0, level: UInt8(level)) } }.sorted()
+    }
+
+    /// Rebuilds every lane from the compiled rules and re-enters contacts and agents. Queued contacts go back
+    /// to their place; a step or overflow the new rules make due fires on the next timer pass.
+    private mutating func rebuildLanesAndAvailability() {
+        lanes = []
+        laneIndex = [:]
+        for a in agents.indices {
+            agents[a].lanes = []
+            agents[a].servedQueues = []
+        }
+        for q in queues.indices {
+            queues[q].runtime.agentsByState = [Int](repeating: 0, count: AgentState.allCases.count)
+            if queues[q].compiled != nil { queues[q].compiled!.baseLane = createLane(queue: Int32(q), extras: []) }
+        }
+        for s in contacts.indices {
+            guard var contact = contacts[s] else { continue }
+            contact.key = queuedKey(for: contact.submission, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt, tenant: contact.tenant)
+            contact.lane = lane(queue: contact.queue, extras: contact.extras)
+            contacts[s] = contact
+        }
+        for a in agents.indices where agents[a].isLive {
+            if agents[a].explicitCapacity == nil {
+                agents[a].capacity = tenants[Int(agents[a].tenant)].compiled!.rules.agentDefaults.capacity
+            }
+            agents[a].voiceExclusive = tenants[Int(agents[a].tenant)].compiled!.rules.agentDefaults.voiceExclusive
+            computeMemberships(Int32(a))
+        }
+        for s in contacts.indices {
+            guard let contact = contacts[s], case .queued = contact.phase else { continue }
+            insertIntoLane(Int32(s))
+        }
+        for a in agents.indices where agents[a].isLive {
+            assignWork(Int32(a))
+            touch(Int32(a))
+        }
+    }
+
+    /// The lane for a queue and extra requirements, created on first use.
+    mutating func lane(queue: Int32, extras: [SkillLevel]) -> Int32 {
+        if extras.isEmpty, let base = queues[Int(queue)].compiled?.baseLane, base >= 0 { return base }
+        if let existing = laneIndex[LaneKey(queue: queue, extras: extras)] { return existing }
+        let created = createLane(queue: queue, extras: extras)
+        for a in agents.indices where agents[a].isLive && agents[a].tenant == lanes[Int(created)].tenant {
+            guard let membership = membership(of: Int32(a), in: created) else { continue }
+            agents[a].lanes.append(membership)
+            if agents[a].presence == .ready { lanes[Int(created)].staffed += 1 }
+            publishAvailability(Int32(a))
+        }
+        return created
+    }
+
+    private mutating func createLane(queue: Int32, extras: [SkillLevel]) -> Int32 {
+        let compiled = queues[Int(queue)].compiled!
+        let tenant = queues[Int(queue)].tenant
+        let stepCount = compiled.steps.count
+        let index = Int32(lanes.count)
+        lanes.append(Lane(
+            queue: queue, tenant: tenant, extras: extras, channel: compiled.rules.channel,
+            strategy: compiled.rules.strategy, weight: compiled.rules.weight,
+            agingPerSecond: tenants[Int(tenant)].compiled!.rules.scoring.agingPerSecond,
+            waiting: Array(repeating: RankedSet(), count: stepCount),
+            available: Array(repeating: Heap(), count: stepCount),
+            heapSizeAfterCompaction: Array(repeating: 0, count: stepCount)))
+        laneIndex[LaneKey(queue: queue, extras: extras)] = index
+        return index
+    }
+
+    /// The first step at which the agent qualifies for the lane, if any.
+    func membership(of agent: Int32, in lane: Int32) -> LaneMembership? {
+        let record = agents[Int(agent)]
+        let laneRecord = lanes[Int(lane)]
+        guard record.tenant == laneRecord.tenant, record.meets(laneRecord.extras) else { return nil }
+        let steps = queues[Int(laneRecord.queue)].compiled!.steps
+        for (s, step) in steps.enumerated() {
+            if record.meets(step.skills) || (record.team.map { step.teams.contains($0) } ?? false) {
+                let proficiency = (steps[0].skills + laneRecord.extras).reduce(0) { $0 + Int(record.level(of: $1.skill)) }
+                return LaneMembership(lane: lane, minStep: UInt8(s), proficiency: UInt16(proficiency))
+            }
+        }
+        return nil
+    }
+
+    /// Recomputes the lanes and queues an agent serves (skills or rules changed), with staffing and state counts.
+    mutating func computeMemberships(_ agent: Int32) {
+        let a = Int(agent)
+        let isStaffed = agents[a].presence == .ready
+        for old in agents[a].lanes where isStaffed {
+            lanes[Int(old.lane)].staffed -= 1
+        }
+        agents[a].lanes = []
+        for l in lanes.indices {
+            guard let membership = membership(of: agent, in: Int32(l)) else { continue }
+            agents[a].lanes.append(membership)
+            if isStaffed { lanes[l].staffed += 1 }
+        }
+        setServedQueues(agent)
+    }
+
+    mutating func setServedQueues(_ agent: Int32) {
+        let a = Int(agent)
+        let state = agents[a].state.rawValue
+        for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] -= 1 }
+        agents[a].servedQueues = agents[a].lanes.compactMap { membership in
+            let queue = lanes[Int(membership.lane)].queue
+            return queues[Int(queue)].compiled?.baseLane == membership.lane ? queue : nil
+        }
+        for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] += 1 }
+    }
+
+    func queuedKey(for submission: ContactSubmission, id: ContactID, slot: Int32, arrivedAt: Instant, tenant: Int32) -> QueuedKey {
+        let compiled = tenants[Int(tenant)].compiled!
+        let scoring = compiled.rules.scoring
+        let profile = submission.profile
+        let value = scoring.priorityWeight * Double(submission.priority)
+            + (profile.tier.flatMap { scoring.tierBoost[$0] } ?? 0)
+            + scoring.lifetimeValueWeight * profile.lifetimeValue
+            + scoring.churnRiskBoost * profile.churnRisk
+        return QueuedKey(
+            strictRank: profile.tier.flatMap { compiled.strictRank[$0] } ?? 0,
+            score: value - scoring.agingPerSecond * arrivedAt.seconds,
+            arrival: arrivedAt.milliseconds, id: id.rawValue, slot: slot)
+    }
+}

@@ -1,0 +1,175 @@
+import DequeModule
+import HeapModule
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Occupancy as an exponentially weighted average with time constant `window`: the share of staffed time
+/// (ready or working) spent working (reserved, busy, wrap-up). O(1) memory per agent, updated on state changes.
+struct OccupancyMeter: Hashable {
+    var busy: Double = 0
+    var staffed: Double = 0
+    var lastUpdate = Instant.epoch
+
+    mutating func record(state: AgentState, until now: Instant, windowSeconds: Int) {
+        defer { lastUpdate = now }
+        let elapsed = Double(now.milliseconds(since: lastUpdate)) / 1000
+        guard elapsed > 0 else { return }
+        let tau = Double(max(windowSeconds, 1))
+        let decay = exp(-elapsed / tau)
+        let gained = tau * (1 - decay)
+        busy *= decay
+        staffed *= decay
+        switch state {
+        case .reserved, .busy, .wrapUp:
+            busy += gained
+            staffed += gained
+        case .ready:
+            staffed += gained
+        case .loggedOut, .notReady:
+            break
+        }
+    }
+
+    var value: Double? { staffed > 1e-9 ? busy / staffed : nil }
+}
+
+/// One answered or abandoned contact, kept while it is inside the statistics window.
+struct OutcomeSample: Hashable {
+    var at: Int64
+    var waitMilliseconds: Int64
+    var answered: Bool
+}
+
+struct WindowTotals: Hashable {
+    var answered = 0
+    var answeredWithinTarget = 0
+    var abandoned = 0
+    var abandonedAfterTarget = 0
+    var answerWaitMilliseconds: Int64 = 0
+
+    mutating func add(_ sample: OutcomeSample, targetMilliseconds: Int64, sign: Int) {
+        if sample.answered {
+            answered += sign
+            if sample.waitMilliseconds <= targetMilliseconds { answeredWithinTarget += sign }
+            answerWaitMilliseconds += Int64(sign) * sample.waitMilliseconds
+        } else {
+            abandoned += sign
+            if sample.waitMilliseconds > targetMilliseconds { abandonedAfterTarget += sign }
+        }
+    }
+}
+
+/// Live counters of one queue, kept across rule swaps.
+struct QueueRuntime {
+    var submitted = 0
+    var offered = 0
+    var answered = 0
+    var abandoned = 0
+    var cancelled = 0
+    var closed = 0
+    var rejectedFull = 0
+    var overflowedIn = 0
+    var overflowedOut = 0
+    var completed = 0
+    var waiting = 0
+    var ringing = 0
+    var averageHandleMilliseconds: Double
+    var samples = Deque<OutcomeSample>()
+    var windowTotals = WindowTotals()
+    var longestWaiting = HeapOfWaiting()
+    var agentsByState = [Int](repeating: 0, count: AgentState.allCases.count)
+    var roundRobinLastServed: [Int32: UInt64] = [:]
+
+    init(expectedHandleSeconds: Int) {
+        averageHandleMilliseconds = Double(expectedHandleSeconds) * 1000
+    }
+
+    mutating func record(_ sample: OutcomeSample, windowMilliseconds: Int64, targetMilliseconds: Int64) {
+        samples.append(sample)
+        windowTotals.add(sample, targetMilliseconds: targetMilliseconds, sign: 1)
+        while let first = samples.first, first.at <= sample.at - windowMilliseconds {
+            windowTotals.add(first, targetMilliseconds: targetMilliseconds, sign: -1)
+            samples.removeFirst()
+        }
+    }
+
+    /// Handle time is smoothed so the wait estimate follows recent contacts, not the whole day.
+    mutating func observeHandleTime(_ milliseconds: Int64) {
+        averageHandleMilliseconds += 0.05 * (Double(milliseconds) - averageHandleMilliseconds)
+    }
+}
+
+typealias HeapOfWaiting = HeapModule.Heap<WaitingSince>
+
+public struct QueueStatistics: Sendable, Hashable {
+    public var tenant: String
+    public var queue: String
+    public var channel: Channel
+    /// Contacts queued or holding for a preferred agent.
+    public var waiting: Int
+    /// Contacts currently offered to an agent and not yet accepted.
+    public var ringing: Int
+    public var longestWaitMilliseconds: Int64
+    /// Answered within the target / (answered + abandoned after the target), over the window; nil before any.
+    public var serviceLevelPercent: Double?
+    public var serviceLevelTarget: ServiceLevelTarget
+    /// Average speed of answer over the window.
+    public var averageSpeedOfAnswerMilliseconds: Double?
+    public var abandonRatePercent: Double?
+    public var answeredInWindow: Int
+    public var abandonedInWindow: Int
+    public var windowSeconds: Int
+    public var averageHandleSeconds: Double
+    /// Agents who qualify for the queue's base requirement at some step, by state.
+    public var agentsByState: [AgentState: Int]
+    public var totals: Totals
+
+    public struct Totals: Sendable, Hashable {
+        public var submitted: Int
+        public var offered: Int
+        public var answered: Int
+        public var abandoned: Int
+        public var cancelled: Int
+        public var closed: Int
+        public var rejectedFull: Int
+        public var overflowedIn: Int
+        public var overflowedOut: Int
+        public var completed: Int
+    }
+}
+
+public struct AgentStatistics: Sendable, Hashable {
+    public var id: AgentID
+    public var name: String
+    public var tenant: String
+    public var state: AgentState
+    public var reason: String?
+    /// Since when the agent has been ready with nothing to do; nil unless the state is ready.
+    public var idleSince: Instant?
+    public var contactsHandledSinceLogin: Int
+    public var contactsHandled: Int
+    public var talkMilliseconds: Int64
+    /// Busy share of staffed time, exponentially weighted over the tenant's statistics window.
+    public var occupancy: Double?
+    public var activeContacts: Int
+}
+
+/// Engine-wide accounting: every accepted contact is in exactly one of these buckets.
+public struct ContactAccounting: Sendable, Hashable {
+    public var accepted = 0
+    public var rejected = 0
+    public var closed = 0
+    public var completed = 0
+    public var abandoned = 0
+    public var cancelled = 0
+    public var overflowedToIVR = 0
+    public var live = 0
+
+    public var isBalanced: Bool {
+        accepted == closed + completed + abandoned + cancelled + overflowedToIVR + live
+    }
+}
