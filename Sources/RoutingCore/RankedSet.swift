@@ -122,8 +122,9 @@ struct RankedSet<Element: Comparable> {
 
     private mutating func rebuildFenwick() {
         fenwick = [Int](repeating: 0, count: buckets.count + 1)
-        for i in 1...Swift.max(buckets.count, 1) where i <= buckets.count {
-            fenwick[i] += buckets[i - 1].count
+        for (b, bucket) in buckets.enumerated() {
+            let i = b + 1
+            fenwick[i] += bucket.count
             let parent = i + (i & -i)
             if parent <= buckets.count { fenwick[parent] += fenwick[i] }
         }

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct ACDD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acdd",
+        abstract: "Contact-center routing engine: routes calls, chats, emails and callbacks to the best agent.",
+        subcommands: [CheckRules.self])
+}
