@@ -46,7 +46,7 @@ extension RoutingEngine {
         var resolved: [SkillLevel] = []
         for (name, level) in skills.sorted(by: { $0.key < $1.key }) {
             guard let skill = tenants[Int(tenant)].skillIndex[name],
-                  tenants[Int(tenant)].compiled!.rules.skills.contains(name) else {
+                  tenants[Int(tenant)].declaredSkills.contains(name) else {
                 reject(.unknownSkill, "unknown skill '\(name)' for agent '\(agent)'")
                 return nil
             }
@@ -90,7 +90,8 @@ extension RoutingEngine {
         guard agents[Int(slot)].presence == .loggedOut else {
             return reject(.agentAlreadyLoggedIn, "agent '\(id)' is already logged in")
         }
-        agents[Int(slot)].presence = .notReady(reason: "login")
+        agents[Int(slot)].presence = .notReady
+        agents[Int(slot)].notReadyReason = "login"
         agents[Int(slot)].handledSinceLogin = 0
         agents[Int(slot)].consecutiveMisses = 0
         touch(slot)
@@ -111,7 +112,7 @@ extension RoutingEngine {
         guard !reason.isEmpty, reason.utf8.count <= 64 else {
             return reject(.fieldOutOfRange, "not-ready reason must be 1...64 bytes")
         }
-        setPresence(slot, .notReady(reason: reason))
+        setPresence(slot, .notReady, reason: reason)
         publishAvailability(slot)
         releaseHolds(of: slot)
         touch(slot)
@@ -155,10 +156,11 @@ extension RoutingEngine {
     }
 
     /// Changes presence and keeps lane staffing (agents ready) in step.
-    private mutating func setPresence(_ slot: Int32, _ presence: Presence) {
+    private mutating func setPresence(_ slot: Int32, _ presence: Presence, reason: String = "") {
         let a = Int(slot)
         let wasReady = agents[a].presence == .ready
         agents[a].presence = presence
+        agents[a].notReadyReason = reason
         let isReady = presence == .ready
         guard wasReady != isReady else { return }
         for membership in agents[a].lanes { lanes[Int(membership.lane)].staffed += isReady ? 1 : -1 }
@@ -175,15 +177,14 @@ extension RoutingEngine {
         agents[Int(agent)].consecutiveMisses = 0
         let contact = contacts[Int(slot)]!
         let q = Int(contact.queue)
-        let rules = queues[q].compiled!.rules
         queues[q].runtime.answered += 1
         queues[q].runtime.record(
             OutcomeSample(at: now.milliseconds, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: true),
             windowMilliseconds: windowMilliseconds(tenant: contact.tenant),
-            targetMilliseconds: Int64(rules.serviceLevel.seconds) * 1000)
+            targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000)
         cleanLongestWaiting(queue: q)
         emit(.accepted(id, agent: agentID))
-        emit(.connected(id, agent: agentID, queue: rules.name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt)))
+        emit(.connected(id, agent: agentID, queue: queues[q].name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt)))
         touch(agent)
     }
 
@@ -200,9 +201,9 @@ extension RoutingEngine {
         let a = Int(agent)
         emit(.offerTimedOut(contacts[Int(slot)]!.id, agent: agents[a].id))
         agents[a].consecutiveMisses += 1
-        let limit = tenants[Int(agents[a].tenant)].compiled?.rules.agentDefaults.maxMissedOffers ?? 3
+        let limit = tenants[Int(agents[a].tenant)].maxMissedOffers
         if agents[a].consecutiveMisses >= limit {
-            setPresence(agent, .notReady(reason: "no-answer"))
+            setPresence(agent, .notReady, reason: "no-answer")
             releaseHolds(of: agent)
         }
         returnOffer(slot, from: agent)
@@ -212,7 +213,7 @@ extension RoutingEngine {
     /// for the queue's decline block.
     private mutating func returnOffer(_ slot: Int32, from agent: Int32) {
         releaseWork(slot, from: agent)
-        let block = queues[Int(contacts[Int(slot)]!.queue)].compiled!.rules.declineBlockSeconds
+        let block = queues[Int(contacts[Int(slot)]!.queue)].settings.declineBlockSeconds
         if block > 0 {
             let until = now.adding(seconds: block)
             contacts[Int(slot)]!.blocks.removeAll { $0.until <= now || $0.agent == agent }
@@ -229,7 +230,7 @@ extension RoutingEngine {
             return reject(.contactNotConnectedToAgent, "contact \(id) is not connected to agent '\(agentID)'")
         }
         let talk = now.milliseconds(since: since)
-        switch queues[Int(contacts[Int(slot)]!.queue)].compiled!.rules.wrapUp {
+        switch queues[Int(contacts[Int(slot)]!.queue)].settings.wrapUp {
         case .none:
             endConversation(slot, agent: agent, talk: talk, outcome: .completed)
         case .timed(let seconds):
@@ -296,6 +297,6 @@ extension RoutingEngine {
     }
 
     func windowMilliseconds(tenant: Int32) -> Int64 {
-        Int64(tenants[Int(tenant)].compiled?.rules.statisticsWindowSeconds ?? 900) * 1000
+        Int64(tenants[Int(tenant)].statisticsWindowSeconds) * 1000
     }
 }

@@ -1,19 +1,20 @@
 /// Commands from the telephony/IVR side.
 extension RoutingEngine {
     mutating func submit(_ submission: ContactSubmission) {
-        guard let t = tenantIndex[submission.tenant], tenants[Int(t)].compiled != nil else {
+        guard let t = tenantIndex[submission.tenant], tenants[Int(t)].isActive else {
             return refuse(.unknownTenant, "unknown tenant '\(submission.tenant)'")
         }
-        guard let q = queueIndex[QueueName(tenant: t, name: submission.queue)], let queue = queues[Int(q)].compiled else {
+        guard let q = queueIndex[QueueName(tenant: t, name: submission.queue)], queues[Int(q)].settings.isActive else {
             return refuse(.unknownQueue, "unknown queue '\(submission.queue)' for tenant '\(submission.tenant)'")
         }
-        guard submission.channel == queue.rules.channel else {
-            return refuse(.channelMismatch, "queue '\(submission.queue)' takes \(queue.rules.channel) contacts, not \(submission.channel)")
+        let channel = queues[Int(q)].settings.channel
+        guard submission.channel == channel else {
+            return refuse(.channelMismatch, "queue '\(submission.queue)' takes \(channel) contacts, not \(submission.channel)")
         }
         if let problem = fieldProblem(in: submission) { return refuse(.fieldOutOfRange, problem) }
         var extras: [SkillLevel] = []
         for (name, level) in submission.requiredSkills.sorted(by: { $0.key < $1.key }) {
-            guard let skill = tenants[Int(t)].skillIndex[name], tenants[Int(t)].compiled!.rules.skills.contains(name) else {
+            guard let skill = tenants[Int(t)].skillIndex[name], tenants[Int(t)].declaredSkills.contains(name) else {
                 return refuse(.unknownSkill, "unknown skill '\(name)' for tenant '\(submission.tenant)'")
             }
             guard proficiencyRange.contains(level) else {
@@ -21,7 +22,8 @@ extension RoutingEngine {
             }
             extras.append(SkillLevel(skill: skill, level: UInt8(level)))
         }
-        if let maxSize = queue.rules.maxSize, queues[Int(q)].runtime.waiting >= maxSize {
+        extras.sort()
+        if let maxSize = queues[Int(q)].settings.maxSize, queues[Int(q)].runtime.waiting >= maxSize {
             queues[Int(q)].runtime.rejectedFull += 1
             return refuse(.queueFull, "queue '\(submission.queue)' is full (\(maxSize) waiting)")
         }
@@ -38,50 +40,51 @@ extension RoutingEngine {
         }
 
         let slot = allocateContactSlot()
-        let lane = lane(queue: q, extras: extras.sorted())
+        let lane = lane(queue: q, extras: extras)
         var contact = ContactRecord(
-            id: id, generation: slotGenerations[Int(slot)], tenant: t, queue: q, lane: lane, submission: submission,
-            extras: extras.sorted(), preferredAgent: nil,
+            id: id, generation: slotGenerations[Int(slot)], tenant: t, queue: q, lane: lane, preferredAgent: nil,
             key: queuedKey(for: submission, id: id, slot: slot, arrivedAt: now, tenant: t),
             arrivedAt: now, enteredQueueAt: now, phase: .arriving)
-        if let last = submission.profile.lastAgent, let agent = agentIndex[last], queue.rules.preferredAgentWaitSeconds > 0,
+        if let last = submission.profile.lastAgent, let agent = agentIndex[last],
+           queues[Int(q)].settings.preferredAgentWaitSeconds > 0,
            agents[Int(agent)].presence != .loggedOut, agents[Int(agent)].lanes.contains(where: { $0.lane == lane }) {
             contact.preferredAgent = agent
         }
         contacts[Int(slot)] = contact
+        contactDetails[Int(slot)] = ContactDetails(submission: submission, extras: extras)
         contactSlot[id] = slot
         accounting.live += 1
         noteWaiting(slot)
-        route(newContact: slot, queue: queue)
+        route(newContact: slot, tenant: submission.tenant, queue: submission.queue)
     }
 
     /// First placement of a new contact: its preferred agent if free, a hold for that agent, or the queue.
-    private mutating func route(newContact slot: Int32, queue: CompiledQueue) {
+    private mutating func route(newContact slot: Int32, tenant: String, queue: String) {
         let contact = contacts[Int(slot)]!
-        let names = (tenant: tenants[Int(contact.tenant)].name, queue: queue.rules.name)
         if let preferred = contact.preferredAgent {
-            let channel = queue.rules.channel
-            emit(.queued(contact.id, tenant: names.tenant, queue: names.queue, position: 1,
-                         estimatedWaitSeconds: agents[Int(preferred)].isAvailable(for: channel) ? 0 : queue.rules.preferredAgentWaitSeconds))
-            if agents[Int(preferred)].isAvailable(for: channel) {
+            let channel = lanes[Int(contact.lane)].channel
+            let holdSeconds = queues[Int(contact.queue)].settings.preferredAgentWaitSeconds
+            emit(.queued(contact.id, tenant: tenant, queue: queue, position: 1,
+                         estimatedWaitSeconds: isAvailable(agent: Int(preferred), for: channel) ? 0 : holdSeconds))
+            if isAvailable(agent: Int(preferred), for: channel) {
                 offer(slot, to: preferred)
                 publishAvailability(preferred)
             } else {
                 setPhase(slot, .held(agent: preferred))
                 agents[Int(preferred)].preferredHolds.append(slot)
-                schedule(.holdExpiry, at: now.adding(seconds: queue.rules.preferredAgentWaitSeconds), slot: slot)
+                schedule(.holdExpiry, at: now.adding(seconds: holdSeconds), slot: slot)
             }
             return
         }
         if let agent = bestAvailableAgent(lane: contact.lane, upToStep: 0, for: slot) {
-            emit(.queued(contact.id, tenant: names.tenant, queue: names.queue, position: 1, estimatedWaitSeconds: 0))
+            emit(.queued(contact.id, tenant: tenant, queue: queue, position: 1, estimatedWaitSeconds: 0))
             offer(slot, to: agent)
             publishAvailability(agent)
             return
         }
         insertIntoLane(slot)
         let (position, estimate) = waitEstimate(for: slot)
-        emit(.queued(contact.id, tenant: names.tenant, queue: names.queue, position: position, estimatedWaitSeconds: estimate))
+        emit(.queued(contact.id, tenant: tenant, queue: queue, position: position, estimatedWaitSeconds: estimate))
         // A queue whose first step starts at 0 s or a zero max wait could still route or overflow right away.
         if case .queued = contacts[Int(slot)]!.phase { routeContact(slot) }
     }
@@ -116,7 +119,7 @@ extension RoutingEngine {
     }
 
     private mutating func isOpen(queue q: Int32) -> Bool {
-        guard let hours = queues[Int(q)].compiled!.hours else { return true }
+        guard queues[Int(q)].settings.hasHours, let hours = queues[Int(q)].compiled!.hours else { return true }
         if let cached = queues[Int(q)].compiled!.hoursOffset, now < cached.validUntil {
             return hours.isOpen(at: now, offsetSeconds: cached.seconds)
         }
@@ -128,6 +131,7 @@ extension RoutingEngine {
     private mutating func allocateContactSlot() -> Int32 {
         if let reused = freeContactSlots.popLast() { return reused }
         contacts.append(nil)
+        contactDetails.append(nil)
         slotGenerations.append(0)
         return Int32(contacts.count - 1)
     }
@@ -148,19 +152,18 @@ extension RoutingEngine {
             return reject(.contactNotWaiting, "contact \(id) is already with an agent; complete it instead")
         }
         let q = Int(contact.queue)
-        let rules = queues[q].compiled!.rules
         if outcome == .abandoned {
             queues[q].runtime.abandoned += 1
             accounting.abandoned += 1
             queues[q].runtime.record(
                 OutcomeSample(at: now.milliseconds, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: false),
                 windowMilliseconds: windowMilliseconds(tenant: contact.tenant),
-                targetMilliseconds: Int64(rules.serviceLevel.seconds) * 1000)
+                targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000)
         } else {
             queues[q].runtime.cancelled += 1
             accounting.cancelled += 1
         }
-        emit(.abandoned(id, queue: rules.name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt), outcome: outcome))
+        emit(.abandoned(id, queue: queues[q].name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt), outcome: outcome))
         retire(slot)
         if let agentToServe { assignWork(agentToServe) }
     }
@@ -171,7 +174,7 @@ extension RoutingEngine {
         guard contacts[Int(slot)]!.phase.isWaiting else {
             return reject(.contactNotWaiting, "contact \(id) is not waiting in a queue")
         }
-        contacts[Int(slot)]!.submission.callbackNumber = number
+        contactDetails[Int(slot)]!.submission.callbackNumber = number
         emit(.callbackRequested(id, number: number))
     }
 }

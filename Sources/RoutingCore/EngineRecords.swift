@@ -9,10 +9,9 @@ struct SkillLevel: Hashable, Comparable {
     }
 }
 
-enum Presence: Hashable {
-    case loggedOut
-    case notReady(reason: String)
-    case ready
+/// Plain enum so that checking presence on the hot path copies nothing; the not-ready reason is stored apart.
+enum Presence: UInt8, Hashable {
+    case loggedOut, notReady, ready
 }
 
 /// One lane an agent qualifies for, from relaxation step `minStep` on.
@@ -33,6 +32,7 @@ struct AgentRecord {
     var capacity: ChannelCapacity
     var voiceExclusive: Bool
     var presence: Presence = .loggedOut
+    var notReadyReason = ""
     /// Contact slots this agent holds: offered, connected or in wrap-up.
     var work: [Int32] = []
     var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
@@ -64,16 +64,6 @@ struct AgentRecord {
         return true
     }
 
-    /// Free slots on `channel`, honouring voice exclusivity.
-    func freeCapacity(_ channel: Channel) -> Int {
-        if voiceExclusive {
-            if active.voice > 0 { return 0 }
-            if channel == .voice, active.chat + active.email + active.callback > 0 { return 0 }
-        }
-        return capacity[channel] - active[channel]
-    }
-
-    func isAvailable(for channel: Channel) -> Bool { presence == .ready && freeCapacity(channel) > 0 }
 }
 
 enum ContactPhase: Hashable {
@@ -103,10 +93,11 @@ enum ContactPhase: Hashable {
 /// Order of queued contacts inside one lane; larger is served first. Time-invariant because aging is linear:
 /// `score` is the customer value minus `aging * arrival`, so comparing at any later time gives the same order.
 struct QueuedKey: Comparable, Hashable {
-    var strictRank: Int32
+    // Declared widest first so the key packs into 32 bytes.
     var score: Double
     var arrival: Int64
     var id: UInt64
+    var strictRank: Int32
     var slot: Int32
 
     static func < (lhs: QueuedKey, rhs: QueuedKey) -> Bool {
@@ -122,14 +113,14 @@ struct DeclineBlock: Hashable {
     var until: Instant
 }
 
+/// What routing reads about a contact on every decision: plain values only, so reading one copies no
+/// reference-counted storage. Rarely read data lives in `ContactDetails`.
 struct ContactRecord {
     var id: ContactID
     var generation: UInt32
     var tenant: Int32
     var queue: Int32
     var lane: Int32
-    var submission: ContactSubmission
-    var extras: [SkillLevel]
     var preferredAgent: Int32?
     var key: QueuedKey
     var arrivedAt: Instant
@@ -143,6 +134,13 @@ struct ContactRecord {
     func isBlocked(for agent: Int32, at now: Instant) -> Bool {
         blocks.contains { $0.agent == agent && $0.until > now }
     }
+}
+
+/// The submission as received and its resolved extra skills: needed again only on overflow, rule swaps,
+/// callbacks and status queries.
+struct ContactDetails {
+    var submission: ContactSubmission
+    var extras: [SkillLevel]
 }
 
 /// An available agent in one ring of one lane, ordered by the queue's strategy (smaller first).

@@ -90,7 +90,7 @@ extension RoutingEngine {
             let expected = lanes.indices.compactMap { membership(of: Int32(a), in: Int32($0)) }
             if expected != agent.lanes { problems.append("agent \(agent.id) lane memberships are stale") }
             if agent.presence == .ready { for m in agent.lanes { staffed[Int(m.lane)] += 1 } }
-            let (state, reason) = derivedState(of: agent)
+            let (state, reason) = derivedState(ofAgent: a)
             if state != agent.state || reason != agent.stateReason { problems.append("agent \(agent.id) published state \(agent.state) != \(state)") }
             for queue in agent.servedQueues { byState[Int(queue)][agent.state.rawValue] += 1 }
         }
@@ -107,7 +107,7 @@ extension RoutingEngine {
     private func matchingViolations() -> [String] {
         var problems: [String] = []
         for (a, agent) in agents.enumerated() where agent.isLive && agent.presence == .ready {
-            for membership in agent.lanes where agent.freeCapacity(lanes[Int(membership.lane)].channel) > 0 {
+            for membership in agent.lanes where freeCapacity(agent: a, lanes[Int(membership.lane)].channel) > 0 {
                 let lane = lanes[Int(membership.lane)]
                 let current = lane.available[Int(membership.minStep)].unordered.contains {
                     $0.agent == Int32(a) && isCurrent($0)
@@ -119,7 +119,7 @@ extension RoutingEngine {
                     }
                 }
             }
-            for slot in agent.preferredHolds where agent.freeCapacity(lanes[Int(contacts[Int(slot)]!.lane)].channel) > 0 {
+            for slot in agent.preferredHolds where freeCapacity(agent: a, lanes[Int(contacts[Int(slot)]!.lane)].channel) > 0 {
                 problems.append("agent \(agent.id) is available but contact slot \(slot) holds for it")
             }
         }

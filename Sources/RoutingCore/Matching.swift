@@ -31,16 +31,16 @@ extension RoutingEngine {
         while agents[a].isLive, agents[a].presence == .ready {
             var best: Candidate?
             for slot in agents[a].preferredHolds {
-                let contact = contacts[Int(slot)]!
-                guard agents[a].freeCapacity(lanes[Int(contact.lane)].channel) > 0 else { continue }
+                let lane = contacts[Int(slot)]!.lane
+                let key = contacts[Int(slot)]!.key
+                guard freeCapacity(agent: a, lanes[Int(lane)].channel) > 0 else { continue }
                 let candidate = Candidate(
-                    key: contact.key, effectiveScore: effectiveScore(contact.key, lane: contact.lane, nowSeconds: nowSeconds),
-                    lane: contact.lane, step: -1)
+                    key: key, effectiveScore: effectiveScore(key, lane: lane, nowSeconds: nowSeconds), lane: lane, step: -1)
                 if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
             }
             for membership in agents[a].lanes {
                 let l = Int(membership.lane)
-                guard agents[a].freeCapacity(lanes[l].channel) > 0 else { continue }
+                guard freeCapacity(agent: a, lanes[l].channel) > 0 else { continue }
                 for step in Int(membership.minStep)..<lanes[l].waiting.count {
                     guard let top = firstContact(in: l, step: step, notBlockedFor: agent) else { continue }
                     let candidate = Candidate(
@@ -59,6 +59,21 @@ extension RoutingEngine {
             offer(slot, to: agent)
         }
         publishAvailability(agent)
+    }
+
+    /// Free slots on `channel`, honouring voice exclusivity. Reads fields one by one: calling a method on
+    /// `agents[a]` would copy the whole record.
+    func freeCapacity(agent a: Int, _ channel: Channel) -> Int {
+        let active = agents[a].active
+        if agents[a].voiceExclusive {
+            if active.voice > 0 { return 0 }
+            if channel == .voice, active.chat + active.email + active.callback > 0 { return 0 }
+        }
+        return agents[a].capacity[channel] - active[channel]
+    }
+
+    func isAvailable(agent a: Int, for channel: Channel) -> Bool {
+        agents[a].presence == .ready && freeCapacity(agent: a, channel) > 0
     }
 
     func effectiveScore(_ key: QueuedKey, lane: Int32, nowSeconds: Double) -> Double {
@@ -105,8 +120,7 @@ extension RoutingEngine {
     }
 
     func isCurrent(_ entry: AvailableAgent) -> Bool {
-        let agent = agents[Int(entry.agent)]
-        return agent.isLive && agent.epoch == entry.epoch
+        agents[Int(entry.agent)].isLive && agents[Int(entry.agent)].epoch == entry.epoch
     }
 
     /// Retires the agent's heap entries and, if the agent can take more, enters it into every lane it serves
@@ -118,7 +132,7 @@ extension RoutingEngine {
         let epoch = agents[a].epoch
         for membership in agents[a].lanes {
             let l = Int(membership.lane)
-            guard agents[a].freeCapacity(lanes[l].channel) > 0 else { continue }
+            guard freeCapacity(agent: a, lanes[l].channel) > 0 else { continue }
             let (primary, secondary) = strategyKey(lanes[l].strategy, agent: agent, membership: membership)
             let ring = Int(membership.minStep)
             lanes[l].available[ring].insert(AvailableAgent(primary: primary, secondary: secondary, agent: agent, epoch: epoch))
@@ -132,20 +146,20 @@ extension RoutingEngine {
 
     /// Smaller keys are offered first; ties fall to the lower agent slot, which is deterministic.
     private mutating func strategyKey(_ strategy: AgentSelectionStrategy, agent: Int32, membership: LaneMembership) -> (Int64, Int64) {
-        let record = agents[Int(agent)]
-        let since = record.availableSince.milliseconds
+        let a = Int(agent)
+        let since = agents[a].availableSince.milliseconds
         switch strategy {
         case .longestIdle:
             return (since, 0)
         case .leastOccupied:
-            let window = tenants[Int(record.tenant)].compiled?.rules.statisticsWindowSeconds ?? 900
-            var meter = record.occupancy
-            meter.record(state: record.state, until: now, windowSeconds: window)
+            let window = tenants[Int(agents[a].tenant)].statisticsWindowSeconds
+            var meter = agents[a].occupancy
+            meter.record(state: agents[a].state, until: now, windowSeconds: window)
             return (Int64(((meter.value ?? 0) * 1_000_000).rounded()), since)
         case .highestProficiency:
             return (-Int64(membership.proficiency), since)
         case .fewestContacts:
-            return (Int64(record.handledSinceLogin), since)
+            return (Int64(agents[a].handledSinceLogin), since)
         case .roundRobin:
             let queue = Int(lanes[Int(membership.lane)].queue)
             return (Int64(queues[queue].runtime.roundRobinLastServed[agent] ?? 0), 0)
@@ -171,10 +185,9 @@ extension RoutingEngine {
             queues[queue].runtime.roundRobinLastServed[agent] = offerCounter
         }
         queues[queue].runtime.offered += 1
-        let rules = queues[queue].compiled!.rules
-        let expiresAt = now.adding(seconds: rules.offerTimeoutSeconds)
+        let expiresAt = now.adding(seconds: queues[queue].settings.offerTimeoutSeconds)
         schedule(.offerTimeout, at: expiresAt, slot: slot)
-        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: rules.name, expiresAt: expiresAt))
+        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: queues[queue].name, expiresAt: expiresAt))
         touch(agent)
     }
 
@@ -182,8 +195,7 @@ extension RoutingEngine {
     /// place in its queue, or overflows it when it has waited past `max_wait`, then tries to route it.
     mutating func placeInQueue(_ slot: Int32) {
         let contact = contacts[Int(slot)]!
-        let queue = queues[Int(contact.queue)].compiled!
-        if let maxWait = queue.rules.maxWaitSeconds,
+        if let maxWait = queues[Int(contact.queue)].settings.maxWaitSeconds,
            now.milliseconds(since: contact.enteredQueueAt) >= Int64(maxWait) * 1000 {
             overflow(slot)
             return
@@ -196,14 +208,15 @@ extension RoutingEngine {
     mutating func insertIntoLane(_ slot: Int32) {
         let s = Int(slot)
         let contact = contacts[s]!
-        let queue = queues[Int(contact.queue)].compiled!
+        let q = Int(contact.queue)
         let elapsed = now.milliseconds(since: contact.enteredQueueAt)
+        let stepCount = queues[q].settings.stepStarts.count
         var step = 0
-        while step + 1 < queue.stepStarts.count, queue.stepStarts[step + 1] <= elapsed { step += 1 }
+        while step + 1 < stepCount, queues[q].settings.stepStarts[step + 1] <= elapsed { step += 1 }
         setPhase(slot, .queued(step: step))
         lanes[Int(contact.lane)].waiting[step].insert(contact.key)
-        var nextDue: Int64? = step + 1 < queue.stepStarts.count ? queue.stepStarts[step + 1] : nil
-        if let maxWait = queue.rules.maxWaitSeconds {
+        var nextDue: Int64? = step + 1 < stepCount ? queues[q].settings.stepStarts[step + 1] : nil
+        if let maxWait = queues[q].settings.maxWaitSeconds {
             nextDue = min(nextDue ?? .max, Int64(maxWait) * 1000)
         }
         if let nextDue {
@@ -243,14 +256,14 @@ extension RoutingEngine {
         let from = Int(contacts[s]!.queue)
         let fromName = queues[from].name
         if let target = queues[from].compiled!.overflow.map(Int.init),
-           queues[target].runtime.waiting < queues[target].compiled!.rules.maxSize ?? .max {
+           queues[target].runtime.waiting < queues[target].settings.maxSize ?? .max {
             let phase = contacts[s]!.phase
             adjustCounts(queue: from, phase: phase, by: -1)
             queues[from].runtime.overflowedOut += 1
             contacts[s]!.queue = Int32(target)
             contacts[s]!.enteredQueueAt = now
             contacts[s]!.preferredAgent = nil
-            contacts[s]!.lane = lane(queue: Int32(target), extras: contacts[s]!.extras)
+            contacts[s]!.lane = lane(queue: Int32(target), extras: contactDetails[s]!.extras)
             adjustCounts(queue: target, phase: phase, by: 1)
             queues[target].runtime.overflowedIn += 1
             noteWaiting(slot)
@@ -301,9 +314,9 @@ extension RoutingEngine {
 
     func isStillWaiting(_ entry: WaitingSince, queue: Int) -> Bool {
         let slot = Int(entry.slot)
-        guard slotGenerations[slot] == entry.generation, let contact = contacts[slot] else { return false }
-        guard Int(contact.queue) == queue, contact.enteredQueueAt.milliseconds == entry.enteredAt else { return false }
-        switch contact.phase {
+        guard slotGenerations[slot] == entry.generation else { return false }
+        guard Int(contacts[slot]!.queue) == queue, contacts[slot]!.enteredQueueAt.milliseconds == entry.enteredAt else { return false }
+        switch contacts[slot]!.phase {
         case .arriving, .queued, .held, .offered: return true
         case .connected, .wrapUp: return false
         }
@@ -316,6 +329,7 @@ extension RoutingEngine {
         adjustCounts(queue: Int(contact.queue), phase: contact.phase, by: -1)
         contactSlot[contact.id] = nil
         contacts[s] = nil
+        contactDetails[s] = nil
         slotGenerations[s] &+= 1
         freeContactSlots.append(slot)
         accounting.live -= 1

@@ -1,5 +1,3 @@
-import HeapModule
-
 /// The routing core: agent presence, the skills matrix and the contact queues, and every routing decision.
 ///
 /// A value type with no I/O, no clock and no global state. Feed it commands with the time they happened;
@@ -22,11 +20,12 @@ public struct RoutingEngine: Sendable {
     var freeAgentSlots: [Int32] = []
 
     var contacts: [ContactRecord?] = []
-    var contactSlot: [ContactID: Int32] = [:]
+    var contactDetails: [ContactDetails?] = []
+    var contactSlot = ContactSlotTable()
     var freeContactSlots: [Int32] = []
     var slotGenerations: [UInt32] = []
 
-    var timers = Heap<TimerEntry>()
+    var timers = TimerQueue()
     var timerSequence: UInt64 = 0
     var random: SplitMix64
     var nextContactNumber: UInt64 = 1
@@ -119,10 +118,10 @@ public struct RoutingEngine: Sendable {
 
     mutating func schedule(_ kind: TimerKind, at due: Instant, slot: Int32) {
         timerSequence += 1
-        let contact = contacts[Int(slot)]!
         timers.insert(TimerEntry(
             due: due.milliseconds, sequence: timerSequence, kind: kind, slot: slot,
-            generation: contact.generation, epoch: contact.timerEpoch))
+            generation: slotGenerations[Int(slot)], epoch: contacts[Int(slot)]!.timerEpoch),
+            delay: due.milliseconds - now.milliseconds)
     }
 
     private mutating func fireTimers(through time: Instant) {
@@ -137,13 +136,15 @@ public struct RoutingEngine: Sendable {
 
     private mutating func fire(_ timer: TimerEntry) {
         let slot = Int(timer.slot)
-        guard slotGenerations[slot] == timer.generation, let contact = contacts[slot] else { return }
+        // Retiring a contact bumps its slot's generation, so a matching generation means the contact is live.
+        guard slotGenerations[slot] == timer.generation else { return }
+        let phase = contacts[slot]!.phase
         if timer.kind == .blockExpiry {
-            if case .queued = contact.phase { routeContact(timer.slot) }
+            if case .queued = phase { routeContact(timer.slot) }
             return
         }
-        guard contact.timerEpoch == timer.epoch else { return }
-        switch (timer.kind, contact.phase) {
+        guard contacts[slot]!.timerEpoch == timer.epoch else { return }
+        switch (timer.kind, phase) {
         case (.queueStep, .queued(let step)):
             removeFromLane(timer.slot, step: step)
             placeInQueue(timer.slot)
@@ -168,10 +169,10 @@ public struct RoutingEngine: Sendable {
     /// Publishes each touched agent's derived state once per command or timer, after all its steps.
     mutating func flushAgentStates() {
         guard !touchedAgents.isEmpty else { return }
-        var seen: Set<Int32> = []
         let touched = touchedAgents
         touchedAgents.removeAll(keepingCapacity: true)
-        for agentSlot in touched where seen.insert(agentSlot).inserted {
+        // A command touches a handful of agents: a linear duplicate check beats hashing.
+        for (i, agentSlot) in touched.enumerated() where !touched[..<i].contains(agentSlot) {
             updateDerivedState(agentSlot)
         }
     }
@@ -179,10 +180,10 @@ public struct RoutingEngine: Sendable {
     mutating func updateDerivedState(_ slot: Int32) {
         let i = Int(slot)
         guard agents[i].isLive else { return }
-        let (state, reason) = derivedState(of: agents[i])
+        let (state, reason) = derivedState(ofAgent: i)
         let previous = agents[i].state
         guard state != previous || reason != agents[i].stateReason else { return }
-        let window = tenants[Int(agents[i].tenant)].compiled?.rules.statisticsWindowSeconds ?? 900
+        let window = tenants[Int(agents[i].tenant)].statisticsWindowSeconds
         agents[i].occupancy.record(state: previous, until: now, windowSeconds: window)
         agents[i].state = state
         agents[i].stateReason = reason
@@ -194,15 +195,15 @@ public struct RoutingEngine: Sendable {
         emit(.agentStateChanged(agents[i].id, state: state, reason: reason))
     }
 
-    func derivedState(of agent: AgentRecord) -> (AgentState, String?) {
-        switch agent.presence {
+    func derivedState(ofAgent a: Int) -> (AgentState, String?) {
+        switch agents[a].presence {
         case .loggedOut: return (.loggedOut, nil)
-        case .notReady(let reason) where agent.work.isEmpty: return (.notReady, reason)
-        case .ready where agent.work.isEmpty: return (.ready, nil)
+        case .notReady where agents[a].work.isEmpty: return (.notReady, agents[a].notReadyReason)
+        case .ready where agents[a].work.isEmpty: return (.ready, nil)
         default: break
         }
         var state = AgentState.wrapUp
-        for slot in agent.work {
+        for slot in agents[a].work {
             switch contacts[Int(slot)]!.phase {
             case .offered: return (.reserved, nil)
             case .connected: state = .busy
@@ -221,6 +222,14 @@ struct QueueName: Hashable {
 struct TenantSlot {
     var name: String
     var compiled: CompiledTenant?
+    // Copied out of `compiled` so that hot paths read them without copying the rules.
+    var isActive = false
+    var statisticsWindowSeconds = 900
+    var maxMissedOffers = 3
+    var declaredSkills: Set<String> = []
+    var scoring = ScoringRules()
+    /// Strict tier name to rank; a higher rank is always served first. Other tiers rank 0.
+    var strictRank: [String: Int32] = [:]
     var skillIndex: [String: Int32] = [:]
     var teamIndex: [String: Int32] = [:]
 }
@@ -229,5 +238,39 @@ struct QueueSlot {
     var tenant: Int32
     var name: String
     var compiled: CompiledQueue?
+    /// The rules the hot paths read, as plain values; `settings.isActive` mirrors `compiled != nil`.
+    var settings = QueueSettings()
     var runtime: QueueRuntime
+}
+
+struct QueueSettings {
+    var isActive = false
+    var channel = Channel.voice
+    var maxSize: Int?
+    var maxWaitSeconds: Int?
+    var offerTimeoutSeconds = 15
+    var wrapUp = WrapUpRule.none
+    var declineBlockSeconds = 0
+    var preferredAgentWaitSeconds = 0
+    var serviceLevelSeconds = 20
+    var hasHours = false
+    /// Milliseconds in queue at which each relaxation step starts; `stepStarts[0] == 0`.
+    var stepStarts: [Int64] = [0]
+    var baseLane: Int32 = -1
+
+    init() {}
+
+    init(_ rules: QueueRules) {
+        isActive = true
+        channel = rules.channel
+        maxSize = rules.maxSize
+        maxWaitSeconds = rules.maxWaitSeconds
+        offerTimeoutSeconds = rules.offerTimeoutSeconds
+        wrapUp = rules.wrapUp
+        declineBlockSeconds = rules.declineBlockSeconds
+        preferredAgentWaitSeconds = rules.preferredAgentWaitSeconds
+        serviceLevelSeconds = rules.serviceLevel.seconds
+        hasHours = rules.hours != nil
+        stepStarts = [0] + rules.relaxation.map { Int64($0.afterSeconds) * 1000 }
+    }
 }

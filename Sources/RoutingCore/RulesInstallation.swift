@@ -2,8 +2,6 @@ import HeapModule
 
 struct CompiledTenant {
     var rules: TenantRules
-    /// Strict tier name to rank; a higher rank is always served first. Other tiers rank 0.
-    var strictRank: [String: Int32]
 }
 
 /// A queue's requirement at one relaxation step: meet every skill minimum, or belong to one of the teams.
@@ -15,11 +13,8 @@ struct StepRequirement: Hashable {
 struct CompiledQueue {
     var rules: QueueRules
     var steps: [StepRequirement]
-    /// Milliseconds in queue at which each step starts; `stepStarts[0] == 0`.
-    var stepStarts: [Int64]
     /// Queue slot of the overflow target; nil overflows to the IVR.
     var overflow: Int32?
-    var baseLane: Int32 = -1
     var hoursOffset: (seconds: Int, validUntil: Instant)?
 }
 
@@ -43,8 +38,14 @@ extension RoutingEngine {
         let orphans = orphanedState(under: rules)
         guard orphans.isEmpty else { throw RulesRejected(code: .rulesOrphanState, problems: orphans) }
 
-        for t in tenants.indices { tenants[t].compiled = nil }
-        for q in queues.indices { queues[q].compiled = nil }
+        for t in tenants.indices {
+            tenants[t].compiled = nil
+            tenants[t].isActive = false
+        }
+        for q in queues.indices {
+            queues[q].compiled = nil
+            queues[q].settings = QueueSettings()
+        }
         for tenantRules in rules.tenants {
             let t = internTenant(tenantRules.name)
             for skill in tenantRules.skills where tenants[Int(t)].skillIndex[skill] == nil {
@@ -55,10 +56,17 @@ extension RoutingEngine {
                 tenants[Int(t)].teamIndex[team] = Int32(tenants[Int(t)].teamIndex.count)
             }
             let ranks = tenantRules.scoring.strictTiers.enumerated().map { ($0.element, Int32(tenantRules.scoring.strictTiers.count - $0.offset)) }
-            tenants[Int(t)].compiled = CompiledTenant(rules: tenantRules, strictRank: Dictionary(uniqueKeysWithValues: ranks))
+            tenants[Int(t)].compiled = CompiledTenant(rules: tenantRules)
+            tenants[Int(t)].isActive = true
+            tenants[Int(t)].declaredSkills = Set(tenantRules.skills)
+            tenants[Int(t)].scoring = tenantRules.scoring
+            tenants[Int(t)].strictRank = Dictionary(uniqueKeysWithValues: ranks)
+            tenants[Int(t)].statisticsWindowSeconds = tenantRules.statisticsWindowSeconds
+            tenants[Int(t)].maxMissedOffers = tenantRules.agentDefaults.maxMissedOffers
             for queueRules in tenantRules.queues {
                 let q = internQueue(tenant: t, name: queueRules.name, expectedHandleSeconds: queueRules.expectedHandleSeconds)
                 queues[Int(q)].compiled = compile(queueRules, tenant: t)
+                queues[Int(q)].settings = QueueSettings(queueRules)
             }
             for queueRules in tenantRules.queues {
                 guard case .queue(let target)? = queueRules.overflow else { continue }
@@ -75,10 +83,11 @@ extension RoutingEngine {
             channels[tenant.name] = Dictionary(tenant.queues.map { ($0.name, $0.channel) }, uniquingKeysWith: { a, _ in a })
         }
         var orphans: [String] = []
-        for contact in contacts.compactMap({ $0 }).sorted(by: { $0.id < $1.id }) {
+        for (slot, contact) in contacts.enumerated().compactMap({ entry in entry.element.map { (entry.offset, $0) } })
+            .sorted(by: { $0.1.id < $1.1.id }) {
             let queue = queues[Int(contact.queue)]
             let tenant = tenants[Int(queue.tenant)].name
-            if channels[tenant]?[queue.name] != contact.submission.channel {
+            if channels[tenant]?[queue.name] != contactDetails[slot]!.submission.channel {
                 orphans.append("contact \(contact.id) is in queue '\(tenant)/\(queue.name)', which the new rules drop or change channel")
             }
         }
@@ -116,9 +125,7 @@ extension RoutingEngine {
             teams = Array(Set(teams + step.addTeams.compactMap { slot.teamIndex[$0] })).sorted()
             steps.append(StepRequirement(skills: resolve(skills, in: slot), teams: teams))
         }
-        return CompiledQueue(
-            rules: rules, steps: steps, stepStarts: [0] + rules.relaxation.map { Int64($0.afterSeconds) * 1000 },
-            overflow: nil)
+        return CompiledQueue(rules: rules, steps: steps, overflow: nil)
     }
 
     func resolve(_ skills: [String: Int], in tenant: TenantSlot) -> [SkillLevel] {
@@ -136,12 +143,13 @@ extension RoutingEngine {
         }
         for q in queues.indices {
             queues[q].runtime.agentsByState = [Int](repeating: 0, count: AgentState.allCases.count)
-            if queues[q].compiled != nil { queues[q].compiled!.baseLane = createLane(queue: Int32(q), extras: []) }
+            if queues[q].compiled != nil { queues[q].settings.baseLane = createLane(queue: Int32(q), extras: []) }
         }
         for s in contacts.indices {
             guard var contact = contacts[s] else { continue }
-            contact.key = queuedKey(for: contact.submission, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt, tenant: contact.tenant)
-            contact.lane = lane(queue: contact.queue, extras: contact.extras)
+            let details = contactDetails[s]!
+            contact.key = queuedKey(for: details.submission, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt, tenant: contact.tenant)
+            contact.lane = lane(queue: contact.queue, extras: details.extras)
             contacts[s] = contact
         }
         for a in agents.indices where agents[a].isLive {
@@ -163,7 +171,7 @@ extension RoutingEngine {
 
     /// The lane for a queue and extra requirements, created on first use.
     mutating func lane(queue: Int32, extras: [SkillLevel]) -> Int32 {
-        if extras.isEmpty, let base = queues[Int(queue)].compiled?.baseLane, base >= 0 { return base }
+        if extras.isEmpty, queues[Int(queue)].settings.baseLane >= 0 { return queues[Int(queue)].settings.baseLane }
         if let existing = laneIndex[LaneKey(queue: queue, extras: extras)] { return existing }
         let created = createLane(queue: queue, extras: extras)
         for a in agents.indices where agents[a].isLive && agents[a].tenant == lanes[Int(created)].tenant {
@@ -183,7 +191,7 @@ extension RoutingEngine {
         lanes.append(Lane(
             queue: queue, tenant: tenant, extras: extras, channel: compiled.rules.channel,
             strategy: compiled.rules.strategy, weight: compiled.rules.weight,
-            agingPerSecond: tenants[Int(tenant)].compiled!.rules.scoring.agingPerSecond,
+            agingPerSecond: tenants[Int(tenant)].scoring.agingPerSecond,
             waiting: Array(repeating: RankedSet(), count: stepCount),
             available: Array(repeating: Heap(), count: stepCount),
             heapSizeAfterCompaction: Array(repeating: 0, count: stepCount)))
@@ -228,22 +236,24 @@ extension RoutingEngine {
         for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] -= 1 }
         agents[a].servedQueues = agents[a].lanes.compactMap { membership in
             let queue = lanes[Int(membership.lane)].queue
-            return queues[Int(queue)].compiled?.baseLane == membership.lane ? queue : nil
+            return queues[Int(queue)].settings.baseLane == membership.lane ? queue : nil
         }
         for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] += 1 }
     }
 
     func queuedKey(for submission: ContactSubmission, id: ContactID, slot: Int32, arrivedAt: Instant, tenant: Int32) -> QueuedKey {
-        let compiled = tenants[Int(tenant)].compiled!
-        let scoring = compiled.rules.scoring
+        let t = Int(tenant)
         let profile = submission.profile
-        let value = scoring.priorityWeight * Double(submission.priority)
-            + (profile.tier.flatMap { scoring.tierBoost[$0] } ?? 0)
-            + scoring.lifetimeValueWeight * profile.lifetimeValue
-            + scoring.churnRiskBoost * profile.churnRisk
+        var value = tenants[t].scoring.priorityWeight * Double(submission.priority)
+            + tenants[t].scoring.lifetimeValueWeight * profile.lifetimeValue
+            + tenants[t].scoring.churnRiskBoost * profile.churnRisk
+        var strictRank: Int32 = 0
+        if let tier = profile.tier {
+            value += tenants[t].scoring.tierBoost[tier] ?? 0
+            strictRank = tenants[t].strictRank[tier] ?? 0
+        }
         return QueuedKey(
-            strictRank: profile.tier.flatMap { compiled.strictRank[$0] } ?? 0,
-            score: value - scoring.agingPerSecond * arrivedAt.seconds,
-            arrival: arrivedAt.milliseconds, id: id.rawValue, slot: slot)
+            score: value - tenants[t].scoring.agingPerSecond * arrivedAt.seconds,
+            arrival: arrivedAt.milliseconds, id: id.rawValue, strictRank: strictRank, slot: slot)
     }
 }
