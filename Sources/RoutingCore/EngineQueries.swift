@@ -25,7 +25,7 @@ extension RoutingEngine {
         let slDenominator = totals.answered + totals.abandonedAfterTarget
         let handled = totals.answered + totals.abandoned
         var longest: Int64 = 0
-        if let oldest = runtime.longestWaiting.min { longest = now.milliseconds - oldest.enteredAt }
+        if let oldest = runtime.longestWaiting.first { longest = now.milliseconds - oldest.enteredAt }
         var byState: [AgentState: Int] = [:]
         for state in AgentState.allCases { byState[state] = runtime.agentsByState[state.rawValue] }
         return QueueStatistics(

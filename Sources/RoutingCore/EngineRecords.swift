@@ -196,11 +196,8 @@ struct TimerEntry: Comparable {
 }
 
 /// A contact still unanswered in a queue, for "longest wait".
-struct WaitingSince: Comparable {
+struct WaitingSince {
     var enteredAt: Int64
-    var id: UInt64
     var slot: Int32
     var generation: UInt32
-
-    static func < (lhs: WaitingSince, rhs: WaitingSince) -> Bool { (lhs.enteredAt, lhs.id) < (rhs.enteredAt, rhs.id) }
 }

@@ -56,7 +56,7 @@ extension RoutingEngine {
         for q in queues.indices {
             if queues[q].runtime.waiting != waiting[q] { problems.append("queue \(queues[q].name) waiting count \(queues[q].runtime.waiting) != \(waiting[q])") }
             if queues[q].runtime.ringing != ringing[q] { problems.append("queue \(queues[q].name) ringing count \(queues[q].runtime.ringing) != \(ringing[q])") }
-            if let top = queues[q].runtime.longestWaiting.min, !isStillWaiting(top, queue: q) {
+            if let top = queues[q].runtime.longestWaiting.first, !isStillWaiting(top, queue: q) {
                 problems.append("queue \(queues[q].name) longest-wait top is stale")
             }
         }

@@ -300,15 +300,14 @@ extension RoutingEngine {
     /// Records that the contact entered its current queue unanswered, for "longest wait".
     mutating func noteWaiting(_ slot: Int32) {
         let contact = contacts[Int(slot)]!
-        queues[Int(contact.queue)].runtime.longestWaiting.insert(WaitingSince(
-            enteredAt: contact.enteredQueueAt.milliseconds, id: contact.id.rawValue, slot: slot,
-            generation: contact.generation))
+        queues[Int(contact.queue)].runtime.longestWaiting.append(WaitingSince(
+            enteredAt: contact.enteredQueueAt.milliseconds, slot: slot, generation: contact.generation))
     }
 
     /// Keeps the top of the queue's longest-wait heap a contact that is still unanswered there.
     mutating func cleanLongestWaiting(queue: Int) {
-        while let top = queues[queue].runtime.longestWaiting.min, !isStillWaiting(top, queue: queue) {
-            queues[queue].runtime.longestWaiting.removeMin()
+        while let oldest = queues[queue].runtime.longestWaiting.first, !isStillWaiting(oldest, queue: queue) {
+            queues[queue].runtime.longestWaiting.removeFirst()
         }
     }
 

@@ -1,5 +1,4 @@
 import DequeModule
-import HeapModule
 
 #if canImport(Glibc)
 import Glibc
@@ -80,7 +79,10 @@ struct QueueRuntime {
     var averageHandleMilliseconds: Double
     var samples = Deque<OutcomeSample>()
     var windowTotals = WindowTotals()
-    var longestWaiting = HeapOfWaiting()
+    /// Contacts in the order they entered this queue, which is the order of `enteredQueueAt` because entering
+    /// always happens at the current time. Answered ones are dropped lazily when they reach the front, so the
+    /// front is the longest-waiting contact still unanswered.
+    var longestWaiting = Deque<WaitingSince>()
     var agentsByState = [Int](repeating: 0, count: AgentState.allCases.count)
     var roundRobinLastServed: [Int32: UInt64] = [:]
 
@@ -102,8 +104,6 @@ struct QueueRuntime {
         averageHandleMilliseconds += 0.05 * (Double(milliseconds) - averageHandleMilliseconds)
     }
 }
-
-typealias HeapOfWaiting = HeapModule.Heap<WaitingSince>
 
 public struct QueueStatistics: Sendable, Hashable {
     public var tenant: String

@@ -105,8 +105,11 @@ struct Scenario {
             step(.login(id))
             step(.ready(id))
         }
-        // Fill: contacts first go to idle agents (accepted at once), then pile up to the target backlog.
+        // Fill: contacts first go to idle agents (accepted at once), then pile up to the target backlog. They
+        // arrive one per millisecond, the rate of the measurement, so that the backlog's ages (and relaxation
+        // steps) are those of the steady state rather than one burst due at the same instant.
         while engine.liveContactCount - busy.count < queued {
+            clock = clock.adding(milliseconds: 1)
             submitContact()
         }
         setupSeconds = Double(monotonicNanoseconds() - start) / 1e9
