@@ -216,8 +216,9 @@ extension RoutingEngine {
         let block = queues[Int(contacts[Int(slot)]!.queue)].settings.declineBlockSeconds
         if block > 0 {
             let until = now.adding(seconds: block)
-            contacts[Int(slot)]!.blocks.removeAll { $0.until <= now || $0.agent == agent }
-            contacts[Int(slot)]!.blocks.append(DeclineBlock(agent: agent, until: until))
+            contactDetails[Int(slot)]!.blocks.removeAll { $0.until <= now || $0.agent == agent }
+            contactDetails[Int(slot)]!.blocks.append(DeclineBlock(agent: agent, until: until))
+            contacts[Int(slot)]!.hasBlocks = true
             schedule(.blockExpiry, at: until, slot: slot)
         }
         placeInQueue(slot)

@@ -1,6 +1,6 @@
 /// Commands from the telephony/IVR side.
 extension RoutingEngine {
-    mutating func submit(_ submission: ContactSubmission) {
+    mutating func submit(_ submission: consuming ContactSubmission) {
         guard let t = tenantIndex[submission.tenant], tenants[Int(t)].isActive else {
             return refuse(.unknownTenant, "unknown tenant '\(submission.tenant)'")
         }
@@ -50,12 +50,13 @@ extension RoutingEngine {
            agents[Int(agent)].presence != .loggedOut, agents[Int(agent)].lanes.contains(where: { $0.lane == lane }) {
             contact.preferredAgent = agent
         }
+        let names = (tenant: submission.tenant, queue: submission.queue)
         contacts[Int(slot)] = contact
-        contactDetails[Int(slot)] = ContactDetails(submission: submission, extras: extras)
+        contactDetails[Int(slot)] = ContactDetails(submission: consume submission, extras: extras)
         contactSlot[id] = slot
         accounting.live += 1
         noteWaiting(slot)
-        route(newContact: slot, tenant: submission.tenant, queue: submission.queue)
+        route(newContact: slot, tenant: names.tenant, queue: names.queue)
     }
 
     /// First placement of a new contact: its preferred agent if free, a hold for that agent, or the queue.
@@ -102,13 +103,14 @@ extension RoutingEngine {
         return (position, Int(seconds.rounded(.up)))
     }
 
-    private func fieldProblem(in submission: ContactSubmission) -> String? {
+    private func fieldProblem(in submission: borrowing ContactSubmission) -> String? {
         if !ContactSubmission.priorityRange.contains(submission.priority) {
             return "priority must be \(ContactSubmission.priorityRange), got \(submission.priority)"
         }
-        let profile = submission.profile
-        if !(profile.lifetimeValue.isFinite && profile.lifetimeValue >= 0) { return "lifetime value must be a finite number >= 0" }
-        if !(profile.churnRisk >= 0 && profile.churnRisk <= 1) { return "churn risk must be 0...1" }
+        let value = submission.profile.lifetimeValue
+        let churn = submission.profile.churnRisk
+        if !(value.isFinite && value >= 0) { return "lifetime value must be a finite number >= 0" }
+        if !(churn >= 0 && churn <= 1) { return "churn risk must be 0...1" }
         if submission.ivrData.count > 64 { return "at most 64 IVR data entries" }
         return nil
     }

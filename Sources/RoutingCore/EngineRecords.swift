@@ -10,6 +10,24 @@ struct SkillLevel: Hashable, Comparable {
 }
 
 /// Plain enum so that checking presence on the hot path copies nothing; the not-ready reason is stored apart.
+/// An agent's skills, sorted by skill.
+extension [SkillLevel] {
+    func level(of skill: Int32) -> UInt8 {
+        for entry in self where entry.skill == skill { return entry.level }
+        return 0
+    }
+
+    func meets(_ requirements: [SkillLevel]) -> Bool {
+        for requirement in requirements where level(of: requirement.skill) < requirement.level { return false }
+        return true
+    }
+
+    /// Sum of levels in the required skills, for `highest_proficiency`.
+    func proficiency(in requirements: [SkillLevel]) -> Int {
+        requirements.reduce(0) { $0 + Int(level(of: $1.skill)) }
+    }
+}
+
 enum Presence: UInt8, Hashable {
     case loggedOut, notReady, ready
 }
@@ -54,15 +72,6 @@ struct AgentRecord {
     var occupancy = OccupancyMeter()
     var isLive = true
 
-    func level(of skill: Int32) -> UInt8 {
-        for entry in skills where entry.skill == skill { return entry.level }
-        return 0
-    }
-
-    func meets(_ requirements: [SkillLevel]) -> Bool {
-        for requirement in requirements where level(of: requirement.skill) < requirement.level { return false }
-        return true
-    }
 
 }
 
@@ -129,11 +138,8 @@ struct ContactRecord {
     var talkMilliseconds: Int64 = 0
     /// Bumped on every phase change; timers carry the epoch they were set in.
     var timerEpoch: UInt32 = 0
-    var blocks: [DeclineBlock] = []
-
-    func isBlocked(for agent: Int32, at now: Instant) -> Bool {
-        blocks.contains { $0.agent == agent && $0.until > now }
-    }
+    /// Whether `ContactDetails.blocks` may hold an unexpired block: spares the lookup in the common case.
+    var hasBlocks = false
 }
 
 /// The submission as received and its resolved extra skills: needed again only on overflow, rule swaps,
@@ -141,6 +147,8 @@ struct ContactRecord {
 struct ContactDetails {
     var submission: ContactSubmission
     var extras: [SkillLevel]
+    /// Agents who declined or missed this contact, kept away from it until `until`.
+    var blocks: [DeclineBlock] = []
 }
 
 /// An available agent in one ring of one lane, ordered by the queue's strategy (smaller first).
@@ -163,6 +171,8 @@ struct Lane {
     var tenant: Int32
     var extras: [SkillLevel]
     // Copied from the rules so that the hot path reads one struct.
+    var queueName: String
+    var offerTimeoutSeconds: Int
     var channel: Channel
     var strategy: AgentSelectionStrategy
     var weight: Double

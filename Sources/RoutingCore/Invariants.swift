@@ -2,6 +2,12 @@
 /// the hot path.
 extension RoutingEngine {
     public func invariantViolations() -> [String] {
+        // The checks share the engine's `mutating` read-only helpers (see Matching.swift), so they run on a copy.
+        var engine = self
+        return engine.violations()
+    }
+
+    private mutating func violations() -> [String] {
         var problems: [String] = []
         problems += contactViolations()
         problems += agentViolations()
@@ -11,7 +17,7 @@ extension RoutingEngine {
         return problems
     }
 
-    private func contactViolations() -> [String] {
+    private mutating func contactViolations() -> [String] {
         var problems: [String] = []
         var queuedInLanes = 0
         for (l, lane) in lanes.enumerated() {
@@ -63,7 +69,7 @@ extension RoutingEngine {
         return problems
     }
 
-    private func agentViolations() -> [String] {
+    private mutating func agentViolations() -> [String] {
         var problems: [String] = []
         var staffed = [Int](repeating: 0, count: lanes.count)
         var byState = [[Int]](repeating: [Int](repeating: 0, count: AgentState.allCases.count), count: queues.count)
@@ -104,7 +110,7 @@ extension RoutingEngine {
     }
 
     /// Between commands no available agent may qualify for a queued contact, unless the contact blocked them.
-    private func matchingViolations() -> [String] {
+    private mutating func matchingViolations() -> [String] {
         var problems: [String] = []
         for (a, agent) in agents.enumerated() where agent.isLive && agent.presence == .ready {
             for membership in agent.lanes where freeCapacity(agent: a, lanes[Int(membership.lane)].channel) > 0 {
@@ -114,7 +120,7 @@ extension RoutingEngine {
                 }
                 if !current { problems.append("available agent \(agent.id) missing from lane \(membership.lane) ring \(membership.minStep)") }
                 for step in Int(membership.minStep)..<lane.waiting.count {
-                    if let blocked = lane.waiting[step].descending.first(where: { !contacts[Int($0.slot)]!.isBlocked(for: Int32(a), at: now) }) {
+                    if let blocked = lane.waiting[step].descending.first(where: { !isBlocked($0.slot, for: Int32(a)) }) {
                         problems.append("agent \(agent.id) is available but contact \(blocked.id) waits in lane \(membership.lane)")
                     }
                 }

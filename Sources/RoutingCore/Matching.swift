@@ -28,9 +28,12 @@ extension RoutingEngine {
     mutating func assignWork(_ agent: Int32) {
         let a = Int(agent)
         let nowSeconds = now.seconds
+        // Copied out once: iterating `agents[a].lanes` directly makes the compiler copy the whole record.
+        let memberships = agents[a].lanes
         while agents[a].isLive, agents[a].presence == .ready {
             var best: Candidate?
-            for slot in agents[a].preferredHolds {
+            let holds = agents[a].preferredHolds
+            for slot in holds {
                 let lane = contacts[Int(slot)]!.lane
                 let key = contacts[Int(slot)]!.key
                 guard freeCapacity(agent: a, lanes[Int(lane)].channel) > 0 else { continue }
@@ -38,7 +41,7 @@ extension RoutingEngine {
                     key: key, effectiveScore: effectiveScore(key, lane: lane, nowSeconds: nowSeconds), lane: lane, step: -1)
                 if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
             }
-            for membership in agents[a].lanes {
+            for membership in memberships {
                 let l = Int(membership.lane)
                 guard freeCapacity(agent: a, lanes[l].channel) > 0 else { continue }
                 for step in Int(membership.minStep)..<lanes[l].waiting.count {
@@ -61,9 +64,13 @@ extension RoutingEngine {
         publishAvailability(agent)
     }
 
+    // The read-only helpers below are `mutating` on purpose: called from a mutating method, a non-mutating
+    // method makes Swift copy the whole engine (every array retained, then released). In `assignWork` that
+    // was 14% of a routing decision's instructions (callgrind, bench/README.md). `borrowing` does not avoid it.
+
     /// Free slots on `channel`, honouring voice exclusivity. Reads fields one by one: calling a method on
     /// `agents[a]` would copy the whole record.
-    func freeCapacity(agent a: Int, _ channel: Channel) -> Int {
+    mutating func freeCapacity(agent a: Int, _ channel: Channel) -> Int {
         let active = agents[a].active
         if agents[a].voiceExclusive {
             if active.voice > 0 { return 0 }
@@ -72,19 +79,19 @@ extension RoutingEngine {
         return agents[a].capacity[channel] - active[channel]
     }
 
-    func isAvailable(agent a: Int, for channel: Channel) -> Bool {
+    mutating func isAvailable(agent a: Int, for channel: Channel) -> Bool {
         agents[a].presence == .ready && freeCapacity(agent: a, channel) > 0
     }
 
-    func effectiveScore(_ key: QueuedKey, lane: Int32, nowSeconds: Double) -> Double {
+    mutating func effectiveScore(_ key: QueuedKey, lane: Int32, nowSeconds: Double) -> Double {
         let lane = Int(lane)
         return lanes[lane].weight * (key.score + lanes[lane].agingPerSecond * nowSeconds)
     }
 
-    private func firstContact(in lane: Int, step: Int, notBlockedFor agent: Int32) -> QueuedKey? {
+    private mutating func firstContact(in lane: Int, step: Int, notBlockedFor agent: Int32) -> QueuedKey? {
         guard let top = lanes[lane].waiting[step].max else { return nil }
-        guard contacts[Int(top.slot)]!.isBlocked(for: agent, at: now) else { return top }
-        return lanes[lane].waiting[step].descending.first { !contacts[Int($0.slot)]!.isBlocked(for: agent, at: now) }
+        guard isBlocked(top.slot, for: agent) else { return top }
+        return lanes[lane].waiting[step].descending.first { !isBlocked($0.slot, for: agent) }
     }
 
     // MARK: Contact becomes routable: pick the best available agent in its lane.
@@ -107,7 +114,7 @@ extension RoutingEngine {
             while let top = lanes[l].available[ring].min {
                 if !isCurrent(top) {
                     lanes[l].available[ring].removeMin()
-                } else if contacts[Int(slot)]!.isBlocked(for: top.agent, at: now) {
+                } else if isBlocked(slot, for: top.agent) {
                     setAside.append(lanes[l].available[ring].removeMin())
                 } else {
                     if best.map({ top < $0 }) ?? true { best = top }
@@ -119,7 +126,12 @@ extension RoutingEngine {
         return best?.agent
     }
 
-    func isCurrent(_ entry: AvailableAgent) -> Bool {
+    mutating func isBlocked(_ slot: Int32, for agent: Int32) -> Bool {
+        guard contacts[Int(slot)]!.hasBlocks else { return false }
+        return contactDetails[Int(slot)]!.blocks.contains { $0.agent == agent && $0.until > now }
+    }
+
+    mutating func isCurrent(_ entry: AvailableAgent) -> Bool {
         agents[Int(entry.agent)].isLive && agents[Int(entry.agent)].epoch == entry.epoch
     }
 
@@ -130,14 +142,15 @@ extension RoutingEngine {
         agents[a].epoch &+= 1
         guard agents[a].isLive, agents[a].presence == .ready else { return }
         let epoch = agents[a].epoch
-        for membership in agents[a].lanes {
+        let memberships = agents[a].lanes
+        for membership in memberships {
             let l = Int(membership.lane)
             guard freeCapacity(agent: a, lanes[l].channel) > 0 else { continue }
             let (primary, secondary) = strategyKey(lanes[l].strategy, agent: agent, membership: membership)
             let ring = Int(membership.minStep)
             lanes[l].available[ring].insert(AvailableAgent(primary: primary, secondary: secondary, agent: agent, epoch: epoch))
             if lanes[l].available[ring].count > 4 * max(lanes[l].heapSizeAfterCompaction[ring], 32) {
-                let live = lanes[l].available[ring].unordered.filter(isCurrent)
+                let live = lanes[l].available[ring].unordered.filter { agents[Int($0.agent)].isLive && agents[Int($0.agent)].epoch == $0.epoch }
                 lanes[l].available[ring] = Heap(live)
                 lanes[l].heapSizeAfterCompaction[ring] = live.count
             }
@@ -174,20 +187,21 @@ extension RoutingEngine {
         let s = Int(slot)
         let a = Int(agent)
         let queue = Int(contacts[s]!.queue)
-        let channel = lanes[Int(contacts[s]!.lane)].channel
+        let l = Int(contacts[s]!.lane)
+        let channel = lanes[l].channel
         setPhase(slot, .offered(agent: agent, at: now))
         agents[a].work.append(slot)
         agents[a].active[channel] += 1
         agents[a].epoch &+= 1
         agents[a].availableSince = now
         offerCounter += 1
-        if lanes[Int(contacts[s]!.lane)].strategy == .roundRobin {
+        if lanes[l].strategy == .roundRobin {
             queues[queue].runtime.roundRobinLastServed[agent] = offerCounter
         }
         queues[queue].runtime.offered += 1
-        let expiresAt = now.adding(seconds: queues[queue].settings.offerTimeoutSeconds)
+        let expiresAt = now.adding(seconds: lanes[l].offerTimeoutSeconds)
         schedule(.offerTimeout, at: expiresAt, slot: slot)
-        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: queues[queue].name, expiresAt: expiresAt))
+        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: lanes[l].queueName, expiresAt: expiresAt))
         touch(agent)
     }
 

@@ -46,18 +46,18 @@ public struct RoutingEngine: Sendable {
     }
 
     /// Applies `command` at `now` (after firing every timer due by then) and returns the events, in order.
-    public mutating func handle(_ command: Command, now time: Instant) -> [Event] {
+    public mutating func handle(_ command: consuming Command, now time: Instant) -> [Event] {
         var events: [Event] = []
-        handle(command, now: time, into: &events)
+        handle(consume command, now: time, into: &events)
         return events
     }
 
     /// As `handle(_:now:)`, appending to a buffer the caller reuses (the daemon's hot path).
-    public mutating func handle(_ command: Command, now time: Instant, into events: inout [Event]) {
+    public mutating func handle(_ command: consuming Command, now time: Instant, into events: inout [Event]) {
         swap(&output, &events)
         defer { swap(&output, &events) }
         fireTimers(through: time)
-        apply(command)
+        apply(consume command)
         flushAgentStates()
     }
 
@@ -79,8 +79,8 @@ public struct RoutingEngine: Sendable {
         timers.min.map { Instant(milliseconds: $0.due) }
     }
 
-    private mutating func apply(_ command: Command) {
-        switch command {
+    private mutating func apply(_ command: consuming Command) {
+        switch consume command {
         case .addAgent(let profile): addAgent(profile)
         case .removeAgent(let id): removeAgent(id)
         case .setSkills(let id, let skills): setSkills(id, skills: skills)
@@ -169,12 +169,11 @@ public struct RoutingEngine: Sendable {
     /// Publishes each touched agent's derived state once per command or timer, after all its steps.
     mutating func flushAgentStates() {
         guard !touchedAgents.isEmpty else { return }
-        let touched = touchedAgents
-        touchedAgents.removeAll(keepingCapacity: true)
         // A command touches a handful of agents: a linear duplicate check beats hashing.
-        for (i, agentSlot) in touched.enumerated() where !touched[..<i].contains(agentSlot) {
-            updateDerivedState(agentSlot)
+        for i in touchedAgents.indices where !touchedAgents[..<i].contains(touchedAgents[i]) {
+            updateDerivedState(touchedAgents[i])
         }
+        touchedAgents.removeAll(keepingCapacity: true)
     }
 
     mutating func updateDerivedState(_ slot: Int32) {
@@ -256,11 +255,14 @@ struct QueueSettings {
     var hasHours = false
     /// Milliseconds in queue at which each relaxation step starts; `stepStarts[0] == 0`.
     var stepStarts: [Int64] = [0]
+    /// Who qualifies at each step; `steps[0]` is the base requirement.
+    var steps: [StepRequirement] = []
     var baseLane: Int32 = -1
 
     init() {}
 
-    init(_ rules: QueueRules) {
+    init(_ rules: QueueRules, steps: [StepRequirement]) {
+        self.steps = steps
         isActive = true
         channel = rules.channel
         maxSize = rules.maxSize

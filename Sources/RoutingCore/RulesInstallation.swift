@@ -12,7 +12,6 @@ struct StepRequirement: Hashable {
 
 struct CompiledQueue {
     var rules: QueueRules
-    var steps: [StepRequirement]
     /// Queue slot of the overflow target; nil overflows to the IVR.
     var overflow: Int32?
     var hoursOffset: (seconds: Int, validUntil: Instant)?
@@ -65,8 +64,9 @@ extension RoutingEngine {
             tenants[Int(t)].maxMissedOffers = tenantRules.agentDefaults.maxMissedOffers
             for queueRules in tenantRules.queues {
                 let q = internQueue(tenant: t, name: queueRules.name, expectedHandleSeconds: queueRules.expectedHandleSeconds)
-                queues[Int(q)].compiled = compile(queueRules, tenant: t)
-                queues[Int(q)].settings = QueueSettings(queueRules)
+                let (compiled, steps) = compile(queueRules, tenant: t)
+                queues[Int(q)].compiled = compiled
+                queues[Int(q)].settings = QueueSettings(queueRules, steps: steps)
             }
             for queueRules in tenantRules.queues {
                 guard case .queue(let target)? = queueRules.overflow else { continue }
@@ -114,7 +114,8 @@ extension RoutingEngine {
         return index
     }
 
-    private func compile(_ rules: QueueRules, tenant: Int32) -> CompiledQueue {
+    /// The queue's compiled form and its requirement at each relaxation step.
+    private func compile(_ rules: QueueRules, tenant: Int32) -> (CompiledQueue, [StepRequirement]) {
         let slot = tenants[Int(tenant)]
         var skills = rules.skills
         var teams: [Int32] = []
@@ -125,7 +126,7 @@ extension RoutingEngine {
             teams = Array(Set(teams + step.addTeams.compactMap { slot.teamIndex[$0] })).sorted()
             steps.append(StepRequirement(skills: resolve(skills, in: slot), teams: teams))
         }
-        return CompiledQueue(rules: rules, steps: steps, overflow: nil)
+        return (CompiledQueue(rules: rules, overflow: nil), steps)
     }
 
     func resolve(_ skills: [String: Int], in tenant: TenantSlot) -> [SkillLevel] {
@@ -184,13 +185,14 @@ extension RoutingEngine {
     }
 
     private mutating func createLane(queue: Int32, extras: [SkillLevel]) -> Int32 {
-        let compiled = queues[Int(queue)].compiled!
+        let rules = queues[Int(queue)].compiled!.rules
         let tenant = queues[Int(queue)].tenant
-        let stepCount = compiled.steps.count
+        let stepCount = queues[Int(queue)].settings.steps.count
         let index = Int32(lanes.count)
         lanes.append(Lane(
-            queue: queue, tenant: tenant, extras: extras, channel: compiled.rules.channel,
-            strategy: compiled.rules.strategy, weight: compiled.rules.weight,
+            queue: queue, tenant: tenant, extras: extras, queueName: rules.name,
+            offerTimeoutSeconds: rules.offerTimeoutSeconds, channel: rules.channel,
+            strategy: rules.strategy, weight: rules.weight,
             agingPerSecond: tenants[Int(tenant)].scoring.agingPerSecond,
             waiting: Array(repeating: RankedSet(), count: stepCount),
             available: Array(repeating: Heap(), count: stepCount),
@@ -201,15 +203,18 @@ extension RoutingEngine {
 
     /// The first step at which the agent qualifies for the lane, if any.
     func membership(of agent: Int32, in lane: Int32) -> LaneMembership? {
-        let record = agents[Int(agent)]
-        let laneRecord = lanes[Int(lane)]
-        guard record.tenant == laneRecord.tenant, record.meets(laneRecord.extras) else { return nil }
-        let steps = queues[Int(laneRecord.queue)].compiled!.steps
-        for (s, step) in steps.enumerated() {
-            if record.meets(step.skills) || (record.team.map { step.teams.contains($0) } ?? false) {
-                let proficiency = (steps[0].skills + laneRecord.extras).reduce(0) { $0 + Int(record.level(of: $1.skill)) }
-                return LaneMembership(lane: lane, minStep: UInt8(s), proficiency: UInt16(proficiency))
-            }
+        let a = Int(agent)
+        let l = Int(lane)
+        guard agents[a].tenant == lanes[l].tenant, agents[a].skills.meets(lanes[l].extras) else { return nil }
+        let q = Int(lanes[l].queue)
+        let team = agents[a].team
+        for s in queues[q].settings.steps.indices {
+            let qualifies = agents[a].skills.meets(queues[q].settings.steps[s].skills)
+                || (team.map { queues[q].settings.steps[s].teams.contains($0) } ?? false)
+            guard qualifies else { continue }
+            let proficiency = agents[a].skills.proficiency(in: queues[q].settings.steps[0].skills)
+                + agents[a].skills.proficiency(in: lanes[l].extras)
+            return LaneMembership(lane: lane, minStep: UInt8(s), proficiency: UInt16(proficiency))
         }
         return nil
     }
@@ -241,14 +246,13 @@ extension RoutingEngine {
         for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] += 1 }
     }
 
-    func queuedKey(for submission: ContactSubmission, id: ContactID, slot: Int32, arrivedAt: Instant, tenant: Int32) -> QueuedKey {
+    func queuedKey(for submission: borrowing ContactSubmission, id: ContactID, slot: Int32, arrivedAt: Instant, tenant: Int32) -> QueuedKey {
         let t = Int(tenant)
-        let profile = submission.profile
         var value = tenants[t].scoring.priorityWeight * Double(submission.priority)
-            + tenants[t].scoring.lifetimeValueWeight * profile.lifetimeValue
-            + tenants[t].scoring.churnRiskBoost * profile.churnRisk
+            + tenants[t].scoring.lifetimeValueWeight * submission.profile.lifetimeValue
+            + tenants[t].scoring.churnRiskBoost * submission.profile.churnRisk
         var strictRank: Int32 = 0
-        if let tier = profile.tier {
+        if let tier = submission.profile.tier {
             value += tenants[t].scoring.tierBoost[tier] ?? 0
             strictRank = tenants[t].strictRank[tier] ?? 0
         }
