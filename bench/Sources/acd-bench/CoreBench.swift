@@ -15,19 +15,21 @@ struct CoreBench: ParsableCommand {
     @Option(help: "Contacts kept waiting.") var queued = 50_000
     @Option(help: "Decisions to measure.") var decisions = 1_000_000
     @Option(help: "Seed for the scenario and the engine.") var seed: UInt64 = 1
+    @Flag(inversion: .prefixedNo, help: "Queues relax their skill requirement after 30 s and 90 s in queue.") var relaxation = true
     @Flag(help: "Also print the curve over 1k/10k/100k agents x 1k/100k/1M queued (200k decisions each).") var curve = false
 
     func run() throws {
         if curve {
             for agentCount in [1_000, 10_000, 100_000] {
                 for queuedCount in [1_000, 100_000, 1_000_000] {
-                    var scenario = try Scenario(agents: agentCount, skills: skills, queues: queues, queued: queuedCount, seed: seed)
+                    var scenario = try Scenario(
+                        agents: agentCount, skills: skills, queues: queues, queued: queuedCount, relaxation: relaxation, seed: seed)
                     let result = scenario.measure(decisions: 200_000)
                     print(result.line)
                 }
             }
         }
-        var scenario = try Scenario(agents: agents, skills: skills, queues: queues, queued: queued, seed: seed)
+        var scenario = try Scenario(agents: agents, skills: skills, queues: queues, queued: queued, relaxation: relaxation, seed: seed)
         let result = scenario.measure(decisions: decisions)
         print(result.line)
         print(result.json)
@@ -71,7 +73,7 @@ struct Scenario {
     /// Time inside the engine, accepts included: the divisor of decisions per second.
     var engineNanoseconds: UInt64 = 0
 
-    init(agents: Int, skills: Int, queues: Int, queued: Int, seed: UInt64) throws {
+    init(agents: Int, skills: Int, queues: Int, queued: Int, relaxation: Bool, seed: UInt64) throws {
         agentCount = agents
         skillCount = skills
         queueCount = queues
@@ -86,7 +88,7 @@ struct Scenario {
             if generator.next() % 3 == 0 { required[skillNames[Int(generator.next() % UInt64(skills))]] = 4 }
             return QueueRules(
                 name: "q\(q)", skills: required,
-                relaxation: [RelaxationStep(afterSeconds: 30, minProficiency: 3), RelaxationStep(afterSeconds: 90, minProficiency: 1)],
+                relaxation: relaxation ? [RelaxationStep(afterSeconds: 30, minProficiency: 3), RelaxationStep(afterSeconds: 90, minProficiency: 1)] : [],
                 offerTimeoutSeconds: 30, strategy: strategies[q % strategies.count])
         }
         let tenant = TenantRules(
