@@ -3,14 +3,14 @@ extension RoutingEngine {
     mutating func addAgent(_ profile: AgentProfile) {
         guard !profile.id.rawValue.isEmpty else { return reject(.fieldOutOfRange, "agent id is empty") }
         guard agentIndex[profile.id] == nil else { return reject(.agentAlreadyExists, "agent '\(profile.id)' already exists") }
-        guard let t = tenantIndex[profile.tenant], let tenant = tenants[Int(t)].compiled else {
+        guard let t = tenantIndex[profile.tenant], let tenant = tenants[Int(t)].rules else {
             return reject(.unknownTenant, "unknown tenant '\(profile.tenant)'")
         }
         guard let skills = resolveAgentSkills(profile.skills, tenant: t, agent: profile.id) else { return }
         var team: Int32?
         if let teamName = profile.team {
             team = tenants[Int(t)].teamIndex[teamName]
-            if team == nil, !tenant.rules.teams.isEmpty {
+            if team == nil, !tenant.teams.isEmpty {
                 return reject(.unknownTeam, "unknown team '\(teamName)' for tenant '\(profile.tenant)'")
             }
             if team == nil {
@@ -24,8 +24,8 @@ extension RoutingEngine {
         }
         let record = AgentRecord(
             id: profile.id, name: profile.name, tenant: t, team: team, skills: skills,
-            explicitCapacity: profile.capacity, capacity: profile.capacity ?? tenant.rules.agentDefaults.capacity,
-            voiceExclusive: tenant.rules.agentDefaults.voiceExclusive)
+            explicitCapacity: profile.capacity, capacity: profile.capacity ?? tenant.agentDefaults.capacity,
+            voiceExclusive: tenant.agentDefaults.voiceExclusive)
         let slot: Int32
         if let reused = freeAgentSlots.popLast() {
             slot = reused

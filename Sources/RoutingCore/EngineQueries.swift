@@ -54,9 +54,8 @@ extension RoutingEngine {
 
     private func statistics(ofAgent a: Int) -> AgentStatistics {
         let agent = agents[a]
-        let window = tenants[Int(agent.tenant)].compiled?.rules.statisticsWindowSeconds ?? 900
         var meter = agent.occupancy
-        meter.record(state: agent.state, until: now, windowSeconds: window)
+        meter.record(state: agent.state, until: now, windowSeconds: tenants[Int(agent.tenant)].statisticsWindowSeconds)
         return AgentStatistics(
             id: agent.id, name: agent.name, tenant: tenants[Int(agent.tenant)].name, state: agent.state,
             reason: agent.stateReason, idleSince: agent.state == .ready ? agent.idleSince : nil,
@@ -85,8 +84,6 @@ extension RoutingEngine {
     }
 
     public var liveContactCount: Int { contactSlot.count }
-    public var agentCount: Int { agentIndex.count }
-    public var tenantNames: [String] { tenants.filter { $0.compiled != nil }.map(\.name) }
 }
 
 public struct ContactStatus: Sendable, Hashable {

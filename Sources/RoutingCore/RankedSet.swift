@@ -62,20 +62,6 @@ struct RankedSet<Element: Comparable> {
         return true
     }
 
-    @discardableResult
-    mutating func removeMax() -> Element? {
-        guard let top = maxima.last else { return nil }
-        remove(top)
-        return top
-    }
-
-    func contains(_ element: Element) -> Bool {
-        let b = bucketIndex(for: element)
-        guard b < buckets.count else { return false }
-        let position = Self.lowerBound(of: element, in: buckets[b])
-        return position < buckets[b].count && buckets[b][position] == element
-    }
-
     /// How many elements are strictly larger than `element` (whether or not it is in the set).
     func countGreater(than element: Element) -> Int {
         guard !buckets.isEmpty else { return 0 }

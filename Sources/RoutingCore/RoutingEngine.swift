@@ -220,8 +220,9 @@ struct QueueName: Hashable {
 
 struct TenantSlot {
     var name: String
-    var compiled: CompiledTenant?
-    // Copied out of `compiled` so that hot paths read them without copying the rules.
+    /// The tenant's rules while they are in force; nil for a tenant a rule swap dropped.
+    var rules: TenantRules?
+    // Copied out of `rules` so that hot paths read them without copying the rules.
     var isActive = false
     var statisticsWindowSeconds = 900
     var maxMissedOffers = 3

@@ -1,9 +1,5 @@
 import HeapModule
 
-struct CompiledTenant {
-    var rules: TenantRules
-}
-
 /// A queue's requirement at one relaxation step: meet every skill minimum, or belong to one of the teams.
 struct StepRequirement: Hashable {
     var skills: [SkillLevel]
@@ -38,7 +34,7 @@ extension RoutingEngine {
         guard orphans.isEmpty else { throw RulesRejected(code: .rulesOrphanState, problems: orphans) }
 
         for t in tenants.indices {
-            tenants[t].compiled = nil
+            tenants[t].rules = nil
             tenants[t].isActive = false
         }
         for q in queues.indices {
@@ -55,7 +51,7 @@ extension RoutingEngine {
                 tenants[Int(t)].teamIndex[team] = Int32(tenants[Int(t)].teamIndex.count)
             }
             let ranks = tenantRules.scoring.strictTiers.enumerated().map { ($0.element, Int32(tenantRules.scoring.strictTiers.count - $0.offset)) }
-            tenants[Int(t)].compiled = CompiledTenant(rules: tenantRules)
+            tenants[Int(t)].rules = tenantRules
             tenants[Int(t)].isActive = true
             tenants[Int(t)].declaredSkills = Set(tenantRules.skills)
             tenants[Int(t)].scoring = tenantRules.scoring
@@ -155,9 +151,9 @@ extension RoutingEngine {
         }
         for a in agents.indices where agents[a].isLive {
             if agents[a].explicitCapacity == nil {
-                agents[a].capacity = tenants[Int(agents[a].tenant)].compiled!.rules.agentDefaults.capacity
+                agents[a].capacity = tenants[Int(agents[a].tenant)].rules!.agentDefaults.capacity
             }
-            agents[a].voiceExclusive = tenants[Int(agents[a].tenant)].compiled!.rules.agentDefaults.voiceExclusive
+            agents[a].voiceExclusive = tenants[Int(agents[a].tenant)].rules!.agentDefaults.voiceExclusive
             computeMemberships(Int32(a))
         }
         for s in contacts.indices {

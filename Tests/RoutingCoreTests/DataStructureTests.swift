@@ -27,13 +27,17 @@ import Testing
         #expect(Array(set.descending) == reference.reversed())
     }
 
-    @Test func removeMaxDrainsInDescendingOrder() {
+    @Test func removingTheMaximumDrainsInDescendingOrder() {
         var set = RankedSet<Int>()
         for value in (0..<2_000).reversed() { set.insert(value * 7 % 2_003) }
         var drained: [Int] = []
-        while let top = set.removeMax() { drained.append(top) }
+        while let top = set.max {
+            set.remove(top)
+            drained.append(top)
+        }
         #expect(drained == drained.sorted(by: >))
         #expect(drained.count == 2_000)
+        #expect(set.structuralProblems().isEmpty)
         let removedFromEmpty = set.remove(5)
         #expect(!removedFromEmpty)
     }
