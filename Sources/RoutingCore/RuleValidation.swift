@@ -22,6 +22,9 @@ public struct RulesRejected: Error, Sendable, CustomStringConvertible {
 
 public let proficiencyRange = 1...10
 
+/// The longest duration a rule may give (30 days): bounds every timer so millisecond arithmetic cannot overflow.
+public let maximumRuleSeconds = 30 * 86_400
+
 extension RuleSet {
     /// Every semantic mistake at once: unknown skills or teams, steps out of order or not widening,
     /// overflow loops and channel mismatches, values out of range.
@@ -55,7 +58,9 @@ extension TenantRules {
             problem("agent_defaults.capacity.\(channel)", "capacity must be 0...\(ChannelCapacity.maximumPerChannel)")
         }
         if agentDefaults.maxMissedOffers < 1 { problem("agent_defaults.max_missed_offers", "must be at least 1") }
-        if statisticsWindowSeconds < 60 { problem("statistics_window", "must be at least 60 seconds") }
+        if !(60...maximumRuleSeconds).contains(statisticsWindowSeconds) {
+            problem("statistics_window", "must be 60...\(maximumRuleSeconds) seconds")
+        }
         for (i, tier) in scoring.strictTiers.enumerated() where scoring.strictTiers[..<i].contains(tier) {
             problem("scoring.strict_tiers.\(i)", "tier '\(tier)' is listed twice")
         }
@@ -78,15 +83,19 @@ extension TenantRules {
                 if !proficiencyRange.contains(level) { problem("\(at).skills.\(skill)", "proficiency must be 1...10, got \(level)") }
             }
             if !(0...100).contains(queue.serviceLevel.percent) { problem("\(at).service_level.percent", "must be 0...100") }
-            if queue.serviceLevel.seconds < 1 { problem("\(at).service_level.seconds", "must be at least 1") }
             if let maxSize = queue.maxSize, maxSize < 1 { problem("\(at).max_size", "must be at least 1") }
-            if let maxWait = queue.maxWaitSeconds, maxWait < 1 { problem("\(at).max_wait", "must be at least 1") }
-            if queue.offerTimeoutSeconds < 1 { problem("\(at).offer_timeout", "must be at least 1 second") }
-            if case .timed(let seconds) = queue.wrapUp, seconds < 1 { problem("\(at).wrap_up", "must be at least 1 second, or 'manual', or 'none'") }
+            var durations: [(String, Int?, Int)] = [
+                ("max_wait", queue.maxWaitSeconds, 1), ("offer_timeout", queue.offerTimeoutSeconds, 1),
+                ("decline_block", queue.declineBlockSeconds, 0), ("preferred_agent_wait", queue.preferredAgentWaitSeconds, 0),
+                ("expected_handle_time", queue.expectedHandleSeconds, 1), ("service_level.seconds", queue.serviceLevel.seconds, 1),
+            ]
+            if case .timed(let seconds) = queue.wrapUp { durations.append(("wrap_up", seconds, 1)) }
+            for (key, value, minimum) in durations {
+                if let value, !(minimum...maximumRuleSeconds).contains(value) {
+                    problem("\(at).\(key)", "must be \(minimum)...\(maximumRuleSeconds) seconds, got \(value)")
+                }
+            }
             if !(queue.weight.isFinite && queue.weight > 0) { problem("\(at).weight", "must be a positive number") }
-            if queue.declineBlockSeconds < 0 { problem("\(at).decline_block", "must not be negative") }
-            if queue.preferredAgentWaitSeconds < 0 { problem("\(at).preferred_agent_wait", "must not be negative") }
-            if queue.expectedHandleSeconds < 1 { problem("\(at).expected_handle_time", "must be at least 1 second") }
             if let hours = queue.hours, hours.weekly.allSatisfy(\.isEmpty) {
                 problem("\(at).hours", "the queue is never open; remove 'hours' for a queue that is always open")
             }
@@ -122,7 +131,9 @@ extension TenantRules {
         var remaining = queue.skills
         for (s, step) in queue.relaxation.enumerated() {
             let path = "\(at).relaxation.\(s)"
-            if step.afterSeconds <= previousAfter {
+            if step.afterSeconds > maximumRuleSeconds {
+                problems.append(RuleProblem(tenant: name, path: "\(path).after", message: "must be at most \(maximumRuleSeconds) seconds"))
+            } else if step.afterSeconds <= previousAfter {
                 problems.append(RuleProblem(tenant: name, path: "\(path).after",
                     message: "steps must be in increasing order of wait: \(step.afterSeconds) s comes after \(previousAfter) s"))
             }

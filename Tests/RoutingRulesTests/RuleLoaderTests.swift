@@ -124,6 +124,29 @@ private func diagnostics(_ yaml: String, file: String = "rules.yaml") -> [RuleDi
         ])
     }
 
+    @Test func durationsAreBoundedSoTimersCannotOverflow() {
+        let yaml = """
+        tenant: shop
+        skills: [a]
+        statistics_window: 10
+        queues:
+          - name: q
+            skills: {a: 5}
+            max_wait: 9223372036854775807
+            offer_timeout: 0
+            wrap_up: 99999999
+            relaxation: [{after: 5000000000, min_proficiency: 2}]
+        """
+        let found = diagnostics(yaml).map { "\($0.line): \($0.message)" }
+        #expect(found == [
+            "3: statistics_window: must be 60...2592000 seconds",
+            "7: queues[0].max_wait: must be 1...2592000 seconds, got 9223372036854775807",
+            "8: queues[0].offer_timeout: must be 1...2592000 seconds, got 0",
+            "9: queues[0].wrap_up: must be 1...2592000 seconds, got 99999999",
+            "10: queues[0].relaxation[0].after: must be at most 2592000 seconds",
+        ])
+    }
+
     @Test func hoursValidation() {
         let yaml = """
         tenant: shop
