@@ -20,7 +20,8 @@ struct ContactSlotTable {
 
     subscript(id: ContactID) -> Int32? {
         get {
-            precondition(id.rawValue != 0, "contact id 0 is reserved")
+            // 0 marks an empty cell; the engine never issues it, but a client may send it.
+            guard id.rawValue != 0 else { return nil }
             var i = home(id.rawValue)
             while keys[i] != 0 {
                 if keys[i] == id.rawValue { return values[i] }

@@ -66,6 +66,8 @@ import Testing
             (.ready("nobody"), .unknownAgent),
             (.notReady("ann", reason: ""), .fieldOutOfRange),
             (.accept("ann", ContactID(999)), .unknownContact),
+            (.accept("ann", ContactID(0)), .unknownContact),
+            (.abandon(ContactID(.max)), .unknownContact),
             (.complete("ann", offered), .contactNotConnectedToAgent),
             (.endWrapUp("ann", offered), .contactNotInWrapUp),
             (.removeAgent("ann"), .agentLoggedIn),
