@@ -22,6 +22,10 @@ extension RoutingEngine {
             }
             extras.append(SkillLevel(skill: skill, level: UInt8(level)))
         }
+        if let language = submission.profile.language, let requirement = tenants[Int(t)].languageRequirement[language],
+           !extras.contains(where: { tenants[Int(t)].languageSkills.contains($0.skill) }) {
+            extras.append(requirement)
+        }
         extras.sort()
         if let maxSize = queues[Int(q)].settings.maxSize, queues[Int(q)].runtime.waiting >= maxSize {
             queues[Int(q)].runtime.rejectedFull += 1

@@ -230,6 +230,9 @@ struct TenantSlot {
     var scoring = ScoringRules()
     /// Strict tier name to rank; a higher rank is always served first. Other tiers rank 0.
     var strictRank: [String: Int32] = [:]
+    /// Customer language to the requirement it adds, and every language skill (to see if the IVR chose one).
+    var languageRequirement: [String: SkillLevel] = [:]
+    var languageSkills: Set<Int32> = []
     var skillIndex: [String: Int32] = [:]
     var teamIndex: [String: Int32] = [:]
 }

@@ -17,10 +17,15 @@ public struct TenantRules: Sendable {
     public var queues: [QueueRules]
     /// Width of the sliding window for service level, ASA and abandon rate, and the time constant of occupancy.
     public var statisticsWindowSeconds: Int
+    /// Customer language (as the CRM spells it) to the skill that serves it. A contact whose profile has a
+    /// mapped language requires that skill at `languageLevel`, unless the IVR already asked for a language skill.
+    public var languageSkills: [String: String]
+    public var languageLevel: Int
 
     public init(
         name: String, skills: [String], teams: [String] = [], agentDefaults: AgentDefaults = AgentDefaults(),
-        scoring: ScoringRules = ScoringRules(), queues: [QueueRules], statisticsWindowSeconds: Int = 900
+        scoring: ScoringRules = ScoringRules(), queues: [QueueRules], statisticsWindowSeconds: Int = 900,
+        languageSkills: [String: String] = [:], languageLevel: Int = 5
     ) {
         self.name = name
         self.skills = skills
@@ -29,6 +34,8 @@ public struct TenantRules: Sendable {
         self.scoring = scoring
         self.queues = queues
         self.statisticsWindowSeconds = statisticsWindowSeconds
+        self.languageSkills = languageSkills
+        self.languageLevel = languageLevel
     }
 }
 

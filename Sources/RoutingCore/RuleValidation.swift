@@ -61,6 +61,10 @@ extension TenantRules {
         if !(60...maximumRuleSeconds).contains(statisticsWindowSeconds) {
             problem("statistics_window", "must be 60...\(maximumRuleSeconds) seconds")
         }
+        for (language, skill) in languageSkills.sorted(by: { $0.key < $1.key }) where !skillSet.contains(skill) {
+            problem("languages.\(language)", "unknown skill '\(skill)'")
+        }
+        if !proficiencyRange.contains(languageLevel) { problem("language_level", "proficiency must be 1...10, got \(languageLevel)") }
         for (i, tier) in scoring.strictTiers.enumerated() where scoring.strictTiers[..<i].contains(tier) {
             problem("scoring.strict_tiers.\(i)", "tier '\(tier)' is listed twice")
         }

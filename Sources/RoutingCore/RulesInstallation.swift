@@ -56,6 +56,11 @@ extension RoutingEngine {
             tenants[Int(t)].declaredSkills = Set(tenantRules.skills)
             tenants[Int(t)].scoring = tenantRules.scoring
             tenants[Int(t)].strictRank = Dictionary(uniqueKeysWithValues: ranks)
+            let skillIndex = tenants[Int(t)].skillIndex
+            tenants[Int(t)].languageRequirement = tenantRules.languageSkills.compactMapValues { skill in
+                skillIndex[skill].map { SkillLevel(skill: $0, level: UInt8(tenantRules.languageLevel)) }
+            }
+            tenants[Int(t)].languageSkills = Set(tenants[Int(t)].languageRequirement.values.map(\.skill))
             tenants[Int(t)].statisticsWindowSeconds = tenantRules.statisticsWindowSeconds
             tenants[Int(t)].maxMissedOffers = tenantRules.agentDefaults.maxMissedOffers
             for queueRules in tenantRules.queues {

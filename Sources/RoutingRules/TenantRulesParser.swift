@@ -8,7 +8,10 @@ struct TenantRulesParser {
 
     init(file: String) { reader = YAMLReader(file: file) }
 
-    static let topKeys = ["tenant", "time_zone", "skills", "teams", "agent_defaults", "scoring", "statistics_window", "queues"]
+    static let topKeys = [
+        "tenant", "time_zone", "skills", "teams", "languages", "language_level", "agent_defaults", "scoring",
+        "statistics_window", "queues",
+    ]
     static let queueKeys = [
         "name", "channel", "skills", "relaxation", "service_level", "max_size", "max_wait", "overflow", "hours",
         "offer_timeout", "wrap_up", "strategy", "weight", "decline_block", "preferred_agent_wait", "expected_handle_time",
@@ -30,6 +33,12 @@ struct TenantRulesParser {
         if let node = top["statistics_window"], let seconds = reader.int(node, path: "statistics_window") {
             tenant.statisticsWindowSeconds = seconds
         }
+        if let node = top["languages"] {
+            for (language, _, value) in reader.freeMapping(node, path: "languages") {
+                if let skill = reader.string(value, path: "languages.\(language)") { tenant.languageSkills[language] = skill }
+            }
+        }
+        if let node = top["language_level"], let level = reader.int(node, path: "language_level") { tenant.languageLevel = level }
         if let node = top["queues"] {
             tenant.queues = reader.sequence(node, path: "queues").enumerated().compactMap {
                 parseQueue($0.element, path: "queues.\($0.offset)", defaultTimeZone: timeZone)

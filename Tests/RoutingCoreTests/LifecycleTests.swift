@@ -120,3 +120,29 @@ import Testing
         #expect(h.lastOffer(to: "ann") == id, "a re-added agent in a reused slot works")
     }
 }
+
+@Suite struct LanguageRoutingTests {
+    private func languageRules() -> RuleSet {
+        RuleSet(tenants: [TenantRules(
+            name: "t", skills: ["billing", "spanish", "catalan"], queues: [QueueRules(name: "q", skills: ["billing": 3])],
+            languageSkills: ["es": "spanish", "ca": "catalan"], languageLevel: 6)])
+    }
+
+    @Test func theCustomersLanguageFromTheCRMIsRequired() throws {
+        let h = try Harness(languageRules())
+        h.agent("basic", skills: ["billing": 9, "spanish": 5])
+        let id = try #require(h.submit("q", profile: CustomerProfile(language: "es")))
+        #expect(h.offers().isEmpty, "spanish 5 is below the tenant's language level 6")
+        h.agent("fluent", skills: ["billing": 3, "spanish": 8])
+        #expect(h.lastOffer(to: "fluent") == id)
+        let unmapped = try #require(h.submit("q", profile: CustomerProfile(language: "fr")))
+        #expect(h.lastOffer(to: "basic") == unmapped, "a language without a skill adds nothing")
+    }
+
+    @Test func aLanguageChosenInTheIVRWins() throws {
+        let h = try Harness(languageRules())
+        h.agent("catalan", skills: ["billing": 5, "catalan": 4])
+        let id = try #require(h.submit("q", profile: CustomerProfile(language: "es"), skills: ["catalan": 3]))
+        #expect(h.lastOffer(to: "catalan") == id)
+    }
+}

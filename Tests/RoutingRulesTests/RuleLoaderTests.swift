@@ -147,6 +147,20 @@ private func diagnostics(_ yaml: String, file: String = "rules.yaml") -> [RuleDi
         ])
     }
 
+    @Test func languagesMapToDeclaredSkills() throws {
+        let good = try RuleLoader.load(sources: [RuleLoader.Source(name: "l.yaml", text: """
+        tenant: shop
+        skills: [spanish]
+        languages: {es: spanish}
+        language_level: 7
+        queues: [{name: q}]
+        """)])
+        #expect(good.tenants[0].languageSkills == ["es": "spanish"] && good.tenants[0].languageLevel == 7)
+        let found = diagnostics("tenant: shop\nskills: [spanish]\nlanguages: {fr: french}\nlanguage_level: 11\nqueues: [{name: q}]\n")
+            .map { "\($0.line): \($0.message)" }
+        #expect(found == ["3: languages.fr: unknown skill 'french'", "4: language_level: proficiency must be 1...10, got 11"])
+    }
+
     @Test func hoursValidation() {
         let yaml = """
         tenant: shop
