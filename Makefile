@@ -1,18 +1,22 @@
 # The two commands the README documents, plus the benchmark.
-.PHONY: run test bench rules
+.PHONY: run test bench rules deps
 
 # Validates the shipped rule files and prints what they define. (The acdd daemon's `run` arrives with the
 # ZeroMQ issue; until then this is what running the project means.)
-run:
+run: deps
 	swift run -c release acdd check-rules routing-rules
 
 # Every test: the routing core (scenarios, randomized invariants, replay), rule files, and the acdd command line.
-test:
+test: deps
 	swift test --disable-xctest
 
 # Routing decisions per second and latency of the core; figures go in bench/README.md.
 bench:
 	swift run -c release acd-bench core
+
+# Debian packages the build needs (libzmq3-dev, tzdata), installed only when missing.
+deps:
+	scripts/install-deps
 
 # Regenerate the embedded default rules after editing routing-rules/default.yaml.
 rules:

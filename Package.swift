@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "RoutingCore", targets: ["RoutingCore"]),
         .library(name: "RoutingRules", targets: ["RoutingRules"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .executable(name: "acdd", targets: ["acdd"]),
         .executable(name: "acd-bench", targets: ["acd-bench"]),
     ],
@@ -29,6 +30,10 @@ let package = Package(
             name: "RoutingRules",
             dependencies: ["RoutingCore", "Yams"]
         ),
+        // libzmq from the system (Debian: libzmq3-dev), and the project's thin Swift wrapper over it.
+        // No pkgConfig: Debian's libzmq.pc adds GSSAPI include flags SwiftPM rejects; zmq.h is in /usr/include.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .executableTarget(
             name: "acdd",
             dependencies: [
@@ -49,6 +54,7 @@ let package = Package(
         .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
         .testTarget(name: "acddTests", dependencies: ["acdd"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
 )
