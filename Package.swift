@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RoutingCore", targets: ["RoutingCore"]),
         .library(name: "RoutingRules", targets: ["RoutingRules"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .library(name: "ACDProtocol", targets: ["ACDProtocol"]),
         .executable(name: "acdd", targets: ["acdd"]),
         .executable(name: "acd-bench", targets: ["acd-bench"]),
     ],
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Pure, deterministic routing: no I/O, no clock, no Foundation.
@@ -34,6 +36,11 @@ let package = Package(
         // No pkgConfig: Debian's libzmq.pc adds GSSAPI include flags SwiftPM rejects; zmq.h is in /usr/include.
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // The wire schema (proto/acd.proto, generated Swift committed) and its mapping to and from the core.
+        .target(
+            name: "ACDProtocol",
+            dependencies: ["RoutingCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .executableTarget(
             name: "acdd",
             dependencies: [
@@ -55,6 +62,7 @@ let package = Package(
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
         .testTarget(name: "acddTests", dependencies: ["acdd"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ACDProtocolTests", dependencies: ["ACDProtocol", "RoutingCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,6 +29,12 @@ public struct Event: Sendable, Hashable {
     public var sequence: UInt64
     public var at: Instant
     public var kind: EventKind
+
+    public init(sequence: UInt64, at: Instant, kind: EventKind) {
+        self.sequence = sequence
+        self.at = at
+        self.kind = kind
+    }
 }
 
 public enum EventKind: Sendable, Hashable {
