@@ -1,9 +1,12 @@
 # The two commands the README documents, plus the benchmark.
-.PHONY: run test bench rules deps
+.PHONY: run check-rules test bench rules deps
 
-# Validates the shipped rule files and prints what they define. (The acdd daemon's `run` arrives with the
-# ZeroMQ issue; until then this is what running the project means.)
+# Builds release and runs the routing daemon with every shipped rule file, on the default loopback endpoints.
 run: deps
+	swift run -c release acdd run --rules routing-rules
+
+# Validates rule files and prints what they define.
+check-rules: deps
 	swift run -c release acdd check-rules routing-rules
 
 # Every test: the routing core (scenarios, randomized invariants, replay), rule files, and the acdd command line.

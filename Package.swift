@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure, deterministic routing: no I/O, no clock, no Foundation.
@@ -41,12 +42,22 @@ let package = Package(
             name: "ACDProtocol",
             dependencies: ["RoutingCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // The daemon: owns the engine on one thread, serves the ZeroMQ endpoints, publishes events.
+        .target(
+            name: "ACDDaemon",
+            dependencies: [
+                "RoutingCore", "RoutingRules", "ZeroMQ", "ACDProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "acdd",
             dependencies: [
                 "RoutingCore",
                 "RoutingRules",
+                "ACDDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -60,7 +71,7 @@ let package = Package(
         ),
         .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
-        .testTarget(name: "acddTests", dependencies: ["acdd"]),
+        .testTarget(name: "acddTests", dependencies: ["acdd", "ZeroMQ", "ACDProtocol"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ACDProtocolTests", dependencies: ["ACDProtocol", "RoutingCore"]),
     ],

@@ -7,6 +7,11 @@ public enum WireEncoding: Sendable, Hashable {
 }
 
 public struct ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
     /// Stable code for the error reply: `malformed_message`.
     public var code: String
     public var message: String

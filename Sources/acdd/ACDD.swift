@@ -5,5 +5,5 @@ struct ACDD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "acdd",
         abstract: "Contact-center routing engine: routes calls, chats, emails and callbacks to the best agent.",
-        subcommands: [CheckRules.self])
+        subcommands: [Run.self, CheckRules.self])
 }

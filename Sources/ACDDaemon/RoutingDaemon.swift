@@ -1,0 +1,229 @@
+import ACDProtocol
+import Logging
+import RoutingCore
+import SwiftProtobuf
+import ZeroMQ
+
+/// Owns the routing engine on one thread and serves it over ZeroMQ: a ROUTER each for contacts (IVR), agents
+/// (desktops) and admin, a PUB for events. Every request gets a reply in its own encoding; every engine event is
+/// published with its sequence number. Bad input is answered with an error code and counted; it never stops
+/// the loop.
+public final class RoutingDaemon {
+    private var engine: RoutingEngine
+    private let logger: Logger
+    private let clock: () -> Instant
+    private let loadRules: () throws -> RuleSet
+    private let context: ZMQContext
+    private let contacts: ZMQSocket
+    private let agents: ZMQSocket
+    private let admin: ZMQSocket
+    private let events: ZMQSocket
+    /// Requests refused before reaching the engine or by it, by error code.
+    public private(set) var errorCounts: [String: Int] = [:]
+    public private(set) var requestCount = 0
+    private var eventBuffer: [Event] = []
+
+    /// The endpoints actually bound (a `*` port resolved), by name: contacts, agents, events, admin.
+    public let endpoints: [String: String]
+
+    /// `loadRules` reads the rule set at start and again on every reload (SIGHUP or the admin request).
+    public init(
+        configuration: DaemonConfiguration, loadRules: @escaping () throws -> RuleSet, logger: Logger,
+        clock: @escaping () -> Instant = WallClock.now
+    ) throws {
+        self.logger = logger
+        self.clock = clock
+        self.loadRules = loadRules
+        engine = try RoutingEngine(rules: loadRules(), seed: configuration.seed, startingAt: clock())
+        let context = try ZMQContext()
+        self.context = context
+        let limit = configuration.maximumMessageBytes
+        contacts = try Self.router(context, configuration.contactsEndpoint, maximumMessageBytes: limit)
+        agents = try Self.router(context, configuration.agentsEndpoint, maximumMessageBytes: limit)
+        admin = try Self.router(context, configuration.adminEndpoint, maximumMessageBytes: limit)
+        events = try ZMQSocket(context, type: .publisher)
+        try events.setLinger(milliseconds: 0)
+        try events.bind(configuration.eventsEndpoint)
+        endpoints = [
+            "contacts": contacts.lastEndpoint, "agents": agents.lastEndpoint,
+            "events": events.lastEndpoint, "admin": admin.lastEndpoint,
+        ]
+    }
+
+    private static func router(_ context: ZMQContext, _ endpoint: String, maximumMessageBytes: Int64) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context, type: .router)
+        try socket.setLinger(milliseconds: 0)
+        // Before bind: libzmq copies options into the listener.
+        try socket.setMaximumMessageSize(maximumMessageBytes)
+        try socket.bind(endpoint)
+        return socket
+    }
+
+    /// Serves until `shouldStop` returns true, reloading the rules whenever `takeReloadRequest` returns true;
+    /// checks both at least every 100 ms.
+    public func run(until shouldStop: () -> Bool, takeReloadRequest: () -> Bool = { false }) throws {
+        while !shouldStop() {
+            if takeReloadRequest() { _ = reloadRules() }
+            try serveOnce(maximumWaitMilliseconds: 100)
+        }
+    }
+
+    /// Reads the rules again and swaps them in; a bad rule set is refused, its errors logged, the old one kept.
+    public func reloadRules() -> ProtocolError? {
+        let rules: RuleSet
+        do {
+            rules = try loadRules()
+        } catch {
+            logger.error("rules not reloaded; keeping the current ones:\n\(error)")
+            count("invalid_rules")
+            return ProtocolError(code: "invalid_rules", message: "\(error)")
+        }
+        let produced = run(.replaceRules(rules))
+        publish(produced)
+        for case .commandRejected(let code, let message) in produced.lazy.map(\.kind) {
+            logger.error("rules not reloaded; keeping the current ones: \(message)")
+            return ProtocolError(code: code.rawValue, message: message)
+        }
+        logger.info("rules reloaded: tenants \(rules.tenants.map(\.name).joined(separator: ", "))")
+        return nil
+    }
+
+    /// Waits for requests (or the next timer), fires due timers, and handles every request already queued.
+    public func serveOnce(maximumWaitMilliseconds: Int) throws {
+        var timeout = maximumWaitMilliseconds
+        if let due = engine.nextTimerDue {
+            timeout = Int(max(0, min(Int64(timeout), due.milliseconds - clock().milliseconds)))
+        }
+        let ready = try ZMQPoller.poll([contacts, agents, admin], timeout: timeout)
+        fireTimers()
+        // A bounded batch per socket keeps one busy client from starving the others.
+        for _ in 0..<256 where ready[0] { guard try serve(contacts, handle: handleContactRequest) else { break } }
+        for _ in 0..<256 where ready[1] { guard try serve(agents, handle: handleAgentRequest) else { break } }
+        for _ in 0..<64 where ready[2] { guard try serve(admin, handle: handleAdminRequest) else { break } }
+    }
+
+    private func fireTimers() {
+        eventBuffer.removeAll(keepingCapacity: true)
+        engine.advance(to: clock(), into: &eventBuffer)
+        publish(eventBuffer)
+    }
+
+    /// Receives one request from `socket` if any, replies with the same envelope; false when none was queued.
+    private func serve(_ socket: ZMQSocket, handle: ([UInt8]) -> (reply: [UInt8], events: [Event])) throws -> Bool {
+        guard let frames = try socket.receive(dontWait: true), let payload = frames.last, frames.count >= 2 else { return false }
+        requestCount += 1
+        fireTimers()
+        let (reply, produced) = handle(payload)
+        try socket.send(Array(frames.dropLast()) + [reply], dontWait: true)
+        publish(produced)
+        return true
+    }
+
+    private func run(_ command: Command) -> [Event] {
+        eventBuffer.removeAll(keepingCapacity: true)
+        engine.handle(command, now: clock(), into: &eventBuffer)
+        for case .commandRejected(let code, _) in eventBuffer.lazy.map(\.kind) { count(code.rawValue) }
+        return eventBuffer
+    }
+
+    private func count(_ code: String) {
+        errorCounts[code, default: 0] += 1
+    }
+
+    /// When decoding fails the request's encoding is a guess: JSON if it looks like JSON.
+    private func encoding(ofUndecodable payload: [UInt8]) -> WireEncoding {
+        payload.first { $0 > 0x20 } == UInt8(ascii: "{") ? .json : .binary
+    }
+
+    private func handleContactRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
+        let request: Acd_V1_ContactRequest
+        let encoding: WireEncoding
+        do {
+            (request, encoding) = try WireCodec.decode(payload, as: Acd_V1_ContactRequest.self)
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Acd_V1_ContactReply(requestID: "", error: error), as: self.encoding(ofUndecodable: payload)), [])
+        }
+        do {
+            let customer = request.submit.customerID.isEmpty ? request.submit.ani : request.submit.customerID
+            switch try request.action(profile: CustomerProfile(customerID: customer.isEmpty ? nil : customer)) {
+            case .command(let command):
+                let produced = run(command)
+                return (WireCodec.encode(Acd_V1_ContactReply(requestID: request.requestID, events: produced), as: encoding), produced)
+            case .status(let id):
+                let reply = Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id)
+                return (WireCodec.encode(reply, as: encoding), [])
+            }
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Acd_V1_ContactReply(requestID: request.requestID, error: error), as: encoding), [])
+        }
+    }
+
+    private func handleAgentRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
+        let request: Acd_V1_AgentRequest
+        let encoding: WireEncoding
+        do {
+            (request, encoding) = try WireCodec.decode(payload, as: Acd_V1_AgentRequest.self)
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Acd_V1_AgentReply(requestID: "", error: error), as: self.encoding(ofUndecodable: payload)), [])
+        }
+        do {
+            switch try request.action() {
+            case .command(let command):
+                let produced = run(command)
+                return (WireCodec.encode(Acd_V1_AgentReply(requestID: request.requestID, events: produced), as: encoding), produced)
+            case .heartbeat:
+                return (WireCodec.encode(Acd_V1_AgentReply(requestID: request.requestID, events: []), as: encoding), [])
+            }
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Acd_V1_AgentReply(requestID: request.requestID, error: error), as: encoding), [])
+        }
+    }
+
+    private func handleAdminRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
+        let request: Acd_V1_AdminRequest
+        let encoding: WireEncoding
+        do {
+            (request, encoding) = try WireCodec.decode(payload, as: Acd_V1_AdminRequest.self)
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Acd_V1_AdminReply(requestID: "", error: error), as: self.encoding(ofUndecodable: payload)), [])
+        }
+        do {
+            switch try request.action() {
+            case .command(let command):
+                let produced = run(command)
+                return (WireCodec.encode(Acd_V1_AdminReply(requestID: request.requestID, events: produced), as: encoding), produced)
+            case .statistics(let tenant):
+                let reply = Acd_V1_AdminReply(
+                    requestID: request.requestID,
+                    queues: engine.allQueueStatistics().filter { tenant == nil || $0.tenant == tenant },
+                    agents: engine.allAgentStatistics().filter { tenant == nil || $0.tenant == tenant })
+                return (WireCodec.encode(reply, as: encoding), [])
+            case .reloadRules:
+                let reply = reloadRules().map { Acd_V1_AdminReply(requestID: request.requestID, error: $0) }
+                    ?? Acd_V1_AdminReply(requestID: request.requestID, events: [])
+                return (WireCodec.encode(reply, as: encoding), [])
+            }
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Acd_V1_AdminReply(requestID: request.requestID, error: error), as: encoding), [])
+        }
+    }
+
+    private func publish(_ produced: [Event]) {
+        for event in produced {
+            let payload = WireCodec.encode(Acd_V1_Event(event), as: .binary)
+            for topic in EventTopics.topics(for: event.kind) {
+                do {
+                    try events.send([Array(topic.utf8), payload], dontWait: true)
+                } catch {
+                    logger.error("publishing event \(event.sequence) failed: \(error)")
+                }
+            }
+        }
+    }
+}

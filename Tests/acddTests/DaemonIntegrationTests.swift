@@ -1,0 +1,152 @@
+import ACDProtocol
+import Foundation
+import SwiftProtobuf
+import Testing
+import ZeroMQ
+
+/// `acdd run` as a user starts it, on loopback ports the system picks, driven over real ZeroMQ sockets.
+final class RunningDaemon {
+    let process = Process()
+    private(set) var endpoints: [String: String] = [:]
+
+    init(_ extraArguments: [String] = []) throws {
+        process.executableURL = CommandLine.acdd
+        process.currentDirectoryURL = CommandLine.repositoryRoot
+        process.arguments = ["run", "--contacts", "tcp://127.0.0.1:*", "--agents", "tcp://127.0.0.1:*",
+                             "--events", "tcp://127.0.0.1:*", "--admin", "tcp://127.0.0.1:*", "--log-level", "warning"] + extraArguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // First line: "acdd listening contacts=... agents=... events=... admin=..."
+        var line = [UInt8]()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
+        for field in String(decoding: line, as: UTF8.self).split(separator: " ").dropFirst(2) {
+            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { endpoints[parts[0]] = parts[1] }
+        }
+    }
+
+    /// SIGTERM, then the exit status; -1 if it has not exited 5 s later (it is then killed).
+    func stop() -> Int32 {
+        process.terminate()
+        for _ in 0..<500 where process.isRunning { usleep(10_000) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+struct Client {
+    let socket: ZMQSocket
+
+    init(_ context: ZMQContext, _ endpoint: String) throws {
+        socket = try ZMQSocket(context, type: .dealer)
+        try socket.setLinger(milliseconds: 0)
+        try socket.connect(endpoint)
+    }
+
+    func call<Reply: SwiftProtobuf.Message>(_ request: some SwiftProtobuf.Message, as encoding: WireEncoding = .binary, reply: Reply.Type) throws -> Reply {
+        try call(raw: WireCodec.encode(request, as: encoding), reply: reply)
+    }
+
+    func call<Reply: SwiftProtobuf.Message>(raw payload: [UInt8], reply: Reply.Type) throws -> Reply {
+        try socket.send([payload])
+        guard try socket.waitForMessage(timeout: 5_000), let frames = try socket.receive() else {
+            throw ProtocolError(code: "timeout", message: "no reply from acdd")
+        }
+        return try WireCodec.decode(frames.last!, as: Reply.self).0
+    }
+}
+
+@Suite(.serialized) struct DaemonIntegrationTests {
+    @Test func aContactGoesFromTheIVRToTheSubscribedDesktopAndBack() throws {
+        let daemon = try RunningDaemon(["--rules", "routing-rules/default.yaml"])
+        #expect(Set(daemon.endpoints.keys) == ["contacts", "agents", "events", "admin"])
+        let context = try ZMQContext()
+        let ivr = try Client(context, daemon.endpoints["contacts"]!)
+        let desktop = try Client(context, daemon.endpoints["agents"]!)
+        let admin = try Client(context, daemon.endpoints["admin"]!)
+        let events = try ZMQSocket(context, type: .subscriber)
+        try events.setLinger(milliseconds: 0)
+        try events.subscribe("agent.ann")
+        try events.connect(daemon.endpoints["events"]!)
+
+        let added = try admin.call(Acd_V1_AdminRequest.with {
+            $0.requestID = "a1"
+            $0.addAgent = .with { $0.agentID = "ann"; $0.name = "Ann"; $0.tenant = "default"; $0.skills = ["general": 6] }
+        }, reply: Acd_V1_AdminReply.self)
+        #expect(added.requestID == "a1" && added.body == .ack(.init()))
+        let login = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.login = .init() }, reply: Acd_V1_AgentReply.self)
+        #expect(login.body == .ack(.init()))
+
+        // The subscription reaches the publisher asynchronously: toggle presence until ann's events arrive.
+        var subscribed = false
+        for _ in 0..<100 where !subscribed {
+            _ = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.notReady = .with { $0.reason = "warming" } }, reply: Acd_V1_AgentReply.self)
+            _ = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.ready = .init() }, reply: Acd_V1_AgentReply.self)
+            subscribed = try events.waitForMessage(timeout: 20)
+        }
+        #expect(subscribed)
+        while try events.receive(dontWait: true) != nil {}
+
+        // An IVR script speaks JSON; the reply comes back in JSON.
+        let submit = #"{"requestId":"c1","submit":{"tenant":"default","channel":"VOICE","queue":"general","ani":"+34600000001"}}"#
+        try ivr.socket.send([Array(submit.utf8)])
+        #expect(try ivr.socket.waitForMessage(timeout: 5_000))
+        let replyFrame = try #require(try ivr.socket.receive()?.last)
+        #expect(replyFrame.first == UInt8(ascii: "{"))
+        let (reply, _) = try WireCodec.decode(replyFrame, as: Acd_V1_ContactReply.self)
+        guard case .queued(let queued)? = reply.body else { Issue.record("expected queued, got \(reply)"); return }
+
+        var offer: Acd_V1_ContactOffered?
+        while offer == nil, try events.waitForMessage(timeout: 5_000) {
+            let frames = try #require(try events.receive())
+            #expect(frames[0] == Array("agent.ann".utf8))
+            if case .offered(let offered)? = try WireCodec.decode(frames[1], as: Acd_V1_Event.self).0.kind { offer = offered }
+        }
+        #expect(offer?.contactID == queued.contactID && offer?.queue == "general")
+
+        let accept = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.accept = .with { $0.contactID = queued.contactID } }, reply: Acd_V1_AgentReply.self)
+        #expect(accept.body == .ack(.init()))
+        let complete = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.complete = .with { $0.contactID = queued.contactID } }, reply: Acd_V1_AgentReply.self)
+        #expect(complete.body == .ack(.init()))
+
+        let stats = try admin.call(Acd_V1_AdminRequest.with { $0.statistics = .with { $0.tenant = "default" } }, reply: Acd_V1_AdminReply.self)
+        guard case .statistics(let statistics)? = stats.body else { Issue.record("expected statistics"); return }
+        #expect(statistics.queues.first { $0.queue == "general" }?.answered == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func badInputGetsAnErrorReplyAndTheDaemonCarriesOn() throws {
+        let daemon = try RunningDaemon()
+        let context = try ZMQContext()
+        let ivr = try Client(context, daemon.endpoints["contacts"]!)
+        let desktop = try Client(context, daemon.endpoints["agents"]!)
+
+        func errorCode<R: SwiftProtobuf.Message>(_ reply: R) -> String? {
+            switch reply {
+            case let r as Acd_V1_ContactReply: if case .error(let e)? = r.body { return e.code }
+            case let r as Acd_V1_AgentReply: if case .error(let e)? = r.body { return e.code }
+            default: break
+            }
+            return nil
+        }
+        #expect(errorCode(try ivr.call(raw: [0xFF, 0x00, 0x13], reply: Acd_V1_ContactReply.self)) == "malformed_message")
+        #expect(errorCode(try ivr.call(raw: Array(#"{"submit": {"tenant": 7}"#.utf8), reply: Acd_V1_ContactReply.self)) == "malformed_message")
+        #expect(errorCode(try ivr.call(Acd_V1_ContactRequest.with { $0.submit = .with { $0.tenant = "default"; $0.queue = "general" } }, reply: Acd_V1_ContactReply.self)) == "invalid_field")
+        #expect(errorCode(try ivr.call(Acd_V1_ContactRequest.with { $0.submit = .with { $0.tenant = "default"; $0.queue = "nope"; $0.channel = .voice } }, reply: Acd_V1_ContactReply.self)) == "unknown_queue")
+        #expect(errorCode(try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ghost"; $0.ready = .init() }, reply: Acd_V1_AgentReply.self)) == "unknown_agent")
+        #expect(errorCode(try desktop.call(Acd_V1_AgentRequest(), reply: Acd_V1_AgentReply.self)) == "invalid_field")
+        // Still serving.
+        let queued = try ivr.call(Acd_V1_ContactRequest.with { $0.submit = .with { $0.tenant = "default"; $0.queue = "general"; $0.channel = .voice } }, reply: Acd_V1_ContactReply.self)
+        guard case .queued? = queued.body else { Issue.record("expected queued, got \(queued)"); return }
+        #expect(daemon.stop() == 0)
+    }
+}
