@@ -114,7 +114,11 @@ public final class RoutingDaemon {
         requestCount += 1
         fireTimers()
         let (reply, produced) = handle(payload)
-        try socket.send(Array(frames.dropLast()) + [reply], dontWait: true)
+        // Never block the routing thread on one slow client: its reply is dropped, counted and logged.
+        if try !socket.send(Array(frames.dropLast()) + [reply], dontWait: true) {
+            count("reply_dropped")
+            logger.warning("reply dropped: the client's queue is full")
+        }
         publish(produced)
         return true
     }
