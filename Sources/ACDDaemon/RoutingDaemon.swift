@@ -134,87 +134,71 @@ public final class RoutingDaemon {
         errorCounts[code, default: 0] += 1
     }
 
-    /// When decoding fails the request's encoding is a guess: JSON if it looks like JSON.
-    private func encoding(ofUndecodable payload: [UInt8]) -> WireEncoding {
-        payload.first { $0 > 0x20 } == UInt8(ascii: "{") ? .json : .binary
+    /// Decodes a request, answers it with `answer`, and turns every failure into an error reply in the
+    /// request's encoding (or, when it could not be decoded, the encoding it looks like).
+    private func respond<Request: IdentifiedRequest, Reply: ErrorCarryingReply>(
+        to payload: [UInt8], as _: Request.Type, with answer: (Request) throws(ProtocolError) -> (Reply, [Event])
+    ) -> (reply: [UInt8], events: [Event]) {
+        let request: Request
+        let encoding: WireEncoding
+        do {
+            (request, encoding) = try WireCodec.decode(payload, as: Request.self)
+        } catch {
+            count(error.code)
+            let guessed: WireEncoding = payload.first { $0 > 0x20 } == UInt8(ascii: "{") ? .json : .binary
+            return (WireCodec.encode(Reply(requestID: "", error: error), as: guessed), [])
+        }
+        do {
+            let (reply, produced) = try answer(request)
+            return (WireCodec.encode(reply, as: encoding), produced)
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Reply(requestID: request.requestID, error: error), as: encoding), [])
+        }
     }
 
     private func handleContactRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
-        let request: Acd_V1_ContactRequest
-        let encoding: WireEncoding
-        do {
-            (request, encoding) = try WireCodec.decode(payload, as: Acd_V1_ContactRequest.self)
-        } catch {
-            count(error.code)
-            return (WireCodec.encode(Acd_V1_ContactReply(requestID: "", error: error), as: self.encoding(ofUndecodable: payload)), [])
-        }
-        do {
+        respond(to: payload, as: Acd_V1_ContactRequest.self) { request throws(ProtocolError) in
             let customer = request.submit.customerID.isEmpty ? request.submit.ani : request.submit.customerID
             switch try request.action(profile: CustomerProfile(customerID: customer.isEmpty ? nil : customer)) {
             case .command(let command):
                 let produced = run(command)
-                return (WireCodec.encode(Acd_V1_ContactReply(requestID: request.requestID, events: produced), as: encoding), produced)
+                return (Acd_V1_ContactReply(requestID: request.requestID, events: produced), produced)
             case .status(let id):
-                let reply = Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id)
-                return (WireCodec.encode(reply, as: encoding), [])
+                return (Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id), [])
             }
-        } catch {
-            count(error.code)
-            return (WireCodec.encode(Acd_V1_ContactReply(requestID: request.requestID, error: error), as: encoding), [])
         }
     }
 
     private func handleAgentRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
-        let request: Acd_V1_AgentRequest
-        let encoding: WireEncoding
-        do {
-            (request, encoding) = try WireCodec.decode(payload, as: Acd_V1_AgentRequest.self)
-        } catch {
-            count(error.code)
-            return (WireCodec.encode(Acd_V1_AgentReply(requestID: "", error: error), as: self.encoding(ofUndecodable: payload)), [])
-        }
-        do {
+        respond(to: payload, as: Acd_V1_AgentRequest.self) { request throws(ProtocolError) in
             switch try request.action() {
             case .command(let command):
                 let produced = run(command)
-                return (WireCodec.encode(Acd_V1_AgentReply(requestID: request.requestID, events: produced), as: encoding), produced)
+                return (Acd_V1_AgentReply(requestID: request.requestID, events: produced), produced)
             case .heartbeat:
-                return (WireCodec.encode(Acd_V1_AgentReply(requestID: request.requestID, events: []), as: encoding), [])
+                return (Acd_V1_AgentReply(requestID: request.requestID, events: []), [])
             }
-        } catch {
-            count(error.code)
-            return (WireCodec.encode(Acd_V1_AgentReply(requestID: request.requestID, error: error), as: encoding), [])
         }
     }
 
     private func handleAdminRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
-        let request: Acd_V1_AdminRequest
-        let encoding: WireEncoding
-        do {
-            (request, encoding) = try WireCodec.decode(payload, as: Acd_V1_AdminRequest.self)
-        } catch {
-            count(error.code)
-            return (WireCodec.encode(Acd_V1_AdminReply(requestID: "", error: error), as: self.encoding(ofUndecodable: payload)), [])
-        }
-        do {
+        respond(to: payload, as: Acd_V1_AdminRequest.self) { request throws(ProtocolError) in
             switch try request.action() {
             case .command(let command):
                 let produced = run(command)
-                return (WireCodec.encode(Acd_V1_AdminReply(requestID: request.requestID, events: produced), as: encoding), produced)
+                return (Acd_V1_AdminReply(requestID: request.requestID, events: produced), produced)
             case .statistics(let tenant):
                 let reply = Acd_V1_AdminReply(
                     requestID: request.requestID,
                     queues: engine.allQueueStatistics().filter { tenant == nil || $0.tenant == tenant },
                     agents: engine.allAgentStatistics().filter { tenant == nil || $0.tenant == tenant })
-                return (WireCodec.encode(reply, as: encoding), [])
+                return (reply, [])
             case .reloadRules:
-                let reply = reloadRules().map { Acd_V1_AdminReply(requestID: request.requestID, error: $0) }
-                    ?? Acd_V1_AdminReply(requestID: request.requestID, events: [])
-                return (WireCodec.encode(reply, as: encoding), [])
+                let failure = reloadRules()
+                return (failure.map { Acd_V1_AdminReply(requestID: request.requestID, error: $0) }
+                    ?? Acd_V1_AdminReply(requestID: request.requestID, events: []), [])
             }
-        } catch {
-            count(error.code)
-            return (WireCodec.encode(Acd_V1_AdminReply(requestID: request.requestID, error: error), as: encoding), [])
         }
     }
 

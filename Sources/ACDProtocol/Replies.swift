@@ -1,4 +1,5 @@
 import RoutingCore
+import SwiftProtobuf
 
 // Replies are built from the events the request's command produced (timers fired first, separately), so a
 // reply never disagrees with the event stream.
@@ -16,6 +17,61 @@ extension Acd_V1_Error {
         self.message = message
     }
 }
+
+/// A reply that can carry an error, built the same way on every endpoint.
+public protocol ErrorCarryingReply: SwiftProtobuf.Message {
+    var requestID: String { get set }
+    mutating func setError(_ error: Acd_V1_Error)
+}
+
+/// A reply that is an ack unless the command was refused (agents and admin endpoints).
+public protocol AckOrErrorReply: ErrorCarryingReply {
+    mutating func setAck()
+}
+
+extension ErrorCarryingReply {
+    public init(requestID: String, error: ProtocolError) {
+        self.init()
+        self.requestID = requestID
+        setError(Acd_V1_Error(error))
+    }
+}
+
+extension AckOrErrorReply {
+    /// Ack, or the refusal the command produced.
+    public init(requestID: String, events: [Event]) {
+        self.init()
+        self.requestID = requestID
+        setAck()
+        for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
+            setError(Acd_V1_Error(code, message))
+            return
+        }
+    }
+}
+
+extension Acd_V1_ContactReply: ErrorCarryingReply {
+    public mutating func setError(_ error: Acd_V1_Error) { body = .error(error) }
+}
+
+extension Acd_V1_AgentReply: AckOrErrorReply {
+    public mutating func setAck() { body = .ack(Acd_V1_Ack()) }
+    public mutating func setError(_ error: Acd_V1_Error) { body = .error(error) }
+}
+
+extension Acd_V1_AdminReply: AckOrErrorReply {
+    public mutating func setAck() { body = .ack(Acd_V1_Ack()) }
+    public mutating func setError(_ error: Acd_V1_Error) { body = .error(error) }
+}
+
+/// Every request carries an id its reply echoes.
+public protocol IdentifiedRequest: SwiftProtobuf.Message {
+    var requestID: String { get }
+}
+
+extension Acd_V1_ContactRequest: IdentifiedRequest {}
+extension Acd_V1_AgentRequest: IdentifiedRequest {}
+extension Acd_V1_AdminRequest: IdentifiedRequest {}
 
 extension Acd_V1_ContactReply {
     /// The reply to a contact command: queued (with position and wait estimate), closed, refused, or done.
@@ -44,12 +100,6 @@ extension Acd_V1_ContactReply {
         }
     }
 
-    public init(requestID: String, error: ProtocolError) {
-        self.init()
-        self.requestID = requestID
-        body = .error(Acd_V1_Error(error))
-    }
-
     public init(requestID: String, status: ContactStatus?, id: ContactID) {
         self.init()
         self.requestID = requestID
@@ -71,42 +121,7 @@ extension Acd_V1_ContactReply {
     }
 }
 
-extension Acd_V1_AgentReply {
-    /// Ack, or the refusal the command produced.
-    public init(requestID: String, events: [Event]) {
-        self.init()
-        self.requestID = requestID
-        body = .ack(Acd_V1_Ack())
-        for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
-            body = .error(Acd_V1_Error(code, message))
-            return
-        }
-    }
-
-    public init(requestID: String, error: ProtocolError) {
-        self.init()
-        self.requestID = requestID
-        body = .error(Acd_V1_Error(error))
-    }
-}
-
 extension Acd_V1_AdminReply {
-    public init(requestID: String, events: [Event]) {
-        self.init()
-        self.requestID = requestID
-        body = .ack(Acd_V1_Ack())
-        for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
-            body = .error(Acd_V1_Error(code, message))
-            return
-        }
-    }
-
-    public init(requestID: String, error: ProtocolError) {
-        self.init()
-        self.requestID = requestID
-        body = .error(Acd_V1_Error(error))
-    }
-
     public init(requestID: String, queues: [QueueStatistics], agents: [AgentStatistics]) {
         self.init()
         self.requestID = requestID
