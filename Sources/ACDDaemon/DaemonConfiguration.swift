@@ -8,6 +8,9 @@ public struct DaemonConfiguration: Sendable {
     public var maximumMessageBytes: Int64 = 64 * 1024
     /// Seed of the engine's `random` strategy.
     public var seed: UInt64 = 0
+    /// A logged-in agent whose desktop sends nothing (any request counts) for this long is logged out by
+    /// force: its pending offers go back to their queues. 0 turns the check off.
+    public var heartbeatTimeoutSeconds = 30
 
     public init() {}
 }

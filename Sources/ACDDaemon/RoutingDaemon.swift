@@ -22,6 +22,10 @@ public final class RoutingDaemon {
     public private(set) var errorCounts: [String: Int] = [:]
     public private(set) var requestCount = 0
     private var eventBuffer: [Event] = []
+    /// When each logged-in agent's desktop was last heard from.
+    private var lastHeardFrom: [AgentID: Instant] = [:]
+    private let heartbeatTimeoutMilliseconds: Int64
+    private var nextHeartbeatSweep = Instant.epoch
 
     /// The endpoints actually bound (a `*` port resolved), by name: contacts, agents, events, admin.
     public let endpoints: [String: String]
@@ -34,6 +38,7 @@ public final class RoutingDaemon {
         self.logger = logger
         self.clock = clock
         self.loadRules = loadRules
+        heartbeatTimeoutMilliseconds = Int64(configuration.heartbeatTimeoutSeconds) * 1000
         engine = try RoutingEngine(rules: loadRules(), seed: configuration.seed, startingAt: clock())
         let context = try ZMQContext()
         self.context = context
@@ -96,10 +101,25 @@ public final class RoutingDaemon {
         }
         let ready = try ZMQPoller.poll([contacts, agents, admin], timeout: timeout)
         fireTimers()
+        logOutSilentDesktops()
         // A bounded batch per socket keeps one busy client from starving the others.
         for _ in 0..<256 where ready[0] { guard try serve(contacts, handle: handleContactRequest) else { break } }
         for _ in 0..<256 where ready[1] { guard try serve(agents, handle: handleAgentRequest) else { break } }
         for _ in 0..<64 where ready[2] { guard try serve(admin, handle: handleAdminRequest) else { break } }
+    }
+
+    /// Once a second: force the logout of agents whose desktop has been silent past the heartbeat timeout.
+    private func logOutSilentDesktops() {
+        guard heartbeatTimeoutMilliseconds > 0 else { return }
+        let now = clock()
+        guard now >= nextHeartbeatSweep else { return }
+        nextHeartbeatSweep = now.adding(milliseconds: 1000)
+        let silent = lastHeardFrom.filter { now.milliseconds(since: $0.value) > heartbeatTimeoutMilliseconds }.keys.sorted()
+        for agent in silent {
+            lastHeardFrom[agent] = nil
+            logger.warning("agent \(agent) missed its heartbeats; logging it out")
+            publish(run(.logout(agent, force: true)))
+        }
     }
 
     private func fireTimers() {
@@ -172,13 +192,31 @@ public final class RoutingDaemon {
 
     private func handleAgentRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
         respond(to: payload, as: Acd_V1_AgentRequest.self) { request throws(ProtocolError) in
-            switch try request.action() {
+            let action = try request.action()
+            let agent = AgentID(request.agentID)
+            switch action {
             case .command(let command):
                 let produced = run(command)
+                noteDesktop(agent, after: command, produced: produced)
                 return (Acd_V1_AgentReply(requestID: request.requestID, events: produced), produced)
             case .heartbeat:
+                guard lastHeardFrom[agent] != nil else {
+                    let error = ProtocolError(code: "agent_not_logged_in", message: "agent '\(agent)' is not logged in")
+                    return (Acd_V1_AgentReply(requestID: request.requestID, error: error), [])
+                }
+                lastHeardFrom[agent] = clock()
                 return (Acd_V1_AgentReply(requestID: request.requestID, events: []), [])
             }
+        }
+    }
+
+    /// Any accepted request from a logged-in desktop counts as a heartbeat; logout ends the tracking.
+    private func noteDesktop(_ agent: AgentID, after command: Command, produced: [Event]) {
+        let refused = produced.contains { if case .commandRejected = $0.kind { true } else { false } }
+        switch command {
+        case .logout where !refused: lastHeardFrom[agent] = nil
+        case .login where !refused: lastHeardFrom[agent] = clock()
+        default: if !refused, lastHeardFrom[agent] != nil { lastHeardFrom[agent] = clock() }
         }
     }
 

@@ -26,6 +26,7 @@ struct Run: ParsableCommand {
     @Option(help: "ROUTER endpoint for administration.") var admin = "tcp://127.0.0.1:5573"
     @Option(help: "Largest accepted request, in bytes.") var maxMessageBytes: Int64 = 64 * 1024
     @Option(help: "Seed of the random agent-selection strategy.") var seed: UInt64 = 0
+    @Option(help: "Seconds of desktop silence before a forced logout; 0 turns it off.") var heartbeatTimeout = 30
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
 
     func run() throws {
@@ -47,6 +48,7 @@ struct Run: ParsableCommand {
         configuration.adminEndpoint = admin
         configuration.maximumMessageBytes = maxMessageBytes
         configuration.seed = seed
+        configuration.heartbeatTimeoutSeconds = heartbeatTimeout
 
         let daemon: RoutingDaemon
         do {

@@ -124,6 +124,40 @@ struct Client {
         #expect(daemon.stop() == 0)
     }
 
+    @Test func aSilentDesktopIsLoggedOutAndItsOfferGoesBackToTheQueue() throws {
+        let daemon = try RunningDaemon(["--heartbeat-timeout", "1"])
+        let context = try ZMQContext()
+        let ivr = try Client(context, daemon.endpoints["contacts"]!)
+        let desktop = try Client(context, daemon.endpoints["agents"]!)
+        let admin = try Client(context, daemon.endpoints["admin"]!)
+        let early = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.heartbeat = .init() }, reply: Acd_V1_AgentReply.self)
+        guard case .error(let notLoggedIn)? = early.body else { Issue.record("expected an error"); return }
+        #expect(notLoggedIn.code == "agent_not_logged_in")
+
+        _ = try admin.call(Acd_V1_AdminRequest.with {
+            $0.addAgent = .with { $0.agentID = "ann"; $0.name = "Ann"; $0.tenant = "default"; $0.skills = ["general": 6] }
+        }, reply: Acd_V1_AdminReply.self)
+        _ = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.login = .init() }, reply: Acd_V1_AgentReply.self)
+        _ = try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.ready = .init() }, reply: Acd_V1_AgentReply.self)
+        let submitted = try ivr.call(Acd_V1_ContactRequest.with {
+            $0.submit = .with { $0.tenant = "default"; $0.queue = "general"; $0.channel = .voice }
+        }, reply: Acd_V1_ContactReply.self)
+        guard case .queued(let queued)? = submitted.body else { Issue.record("expected queued"); return }
+
+        // The desktop now stays silent: within a few seconds the daemon logs ann out and the call is queued again.
+        var phase = ""
+        for _ in 0..<40 where phase != "queued" {
+            usleep(100_000)
+            let status = try ivr.call(Acd_V1_ContactRequest.with { $0.status = .with { $0.contactID = queued.contactID } }, reply: Acd_V1_ContactReply.self)
+            if case .status(let s)? = status.body { phase = s.phase }
+        }
+        #expect(phase == "queued")
+        let stats = try admin.call(Acd_V1_AdminRequest.with { $0.statistics = .init() }, reply: Acd_V1_AdminReply.self)
+        guard case .statistics(let statistics)? = stats.body else { Issue.record("expected statistics"); return }
+        #expect(statistics.agents.first { $0.agentID == "ann" }?.state == "logged_out")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func badInputGetsAnErrorReplyAndTheDaemonCarriesOn() throws {
         let daemon = try RunningDaemon()
         let context = try ZMQContext()
