@@ -9,7 +9,6 @@ struct SkillLevel: Hashable, Comparable {
     }
 }
 
-/// Plain enum so that checking presence on the hot path copies nothing; the not-ready reason is stored apart.
 /// An agent's skills, sorted by skill.
 extension [SkillLevel] {
     func level(of skill: Int32) -> UInt8 {
@@ -28,6 +27,7 @@ extension [SkillLevel] {
     }
 }
 
+/// Plain enum so that checking presence on the hot path copies nothing; the not-ready reason is stored apart.
 enum Presence: UInt8, Hashable {
     case loggedOut, notReady, ready
 }
@@ -71,8 +71,6 @@ struct AgentRecord {
     var talkMilliseconds: Int64 = 0
     var occupancy = OccupancyMeter()
     var isLive = true
-
-
 }
 
 enum ContactPhase: Hashable {
@@ -171,8 +169,6 @@ struct Lane {
     var tenant: Int32
     var extras: [SkillLevel]
     // Copied from the rules so that the hot path reads one struct.
-    var queueName: String
-    var offerTimeoutSeconds: Int
     var channel: Channel
     var strategy: AgentSelectionStrategy
     var weight: Double

@@ -28,12 +28,9 @@ extension RoutingEngine {
     mutating func assignWork(_ agent: Int32) {
         let a = Int(agent)
         let nowSeconds = now.seconds
-        // Copied out once: iterating `agents[a].lanes` directly makes the compiler copy the whole record.
-        let memberships = agents[a].lanes
         while agents[a].isLive, agents[a].presence == .ready {
             var best: Candidate?
-            let holds = agents[a].preferredHolds
-            for slot in holds {
+            for slot in agents[a].preferredHolds {
                 let lane = contacts[Int(slot)]!.lane
                 let key = contacts[Int(slot)]!.key
                 guard freeCapacity(agent: a, lanes[Int(lane)].channel) > 0 else { continue }
@@ -41,7 +38,7 @@ extension RoutingEngine {
                     key: key, effectiveScore: effectiveScore(key, lane: lane, nowSeconds: nowSeconds), lane: lane, step: -1)
                 if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
             }
-            for membership in memberships {
+            for membership in agents[a].lanes {
                 let l = Int(membership.lane)
                 guard freeCapacity(agent: a, lanes[l].channel) > 0 else { continue }
                 for step in Int(membership.minStep)..<lanes[l].waiting.count {
@@ -142,8 +139,7 @@ extension RoutingEngine {
         agents[a].epoch &+= 1
         guard agents[a].isLive, agents[a].presence == .ready else { return }
         let epoch = agents[a].epoch
-        let memberships = agents[a].lanes
-        for membership in memberships {
+        for membership in agents[a].lanes {
             let l = Int(membership.lane)
             guard freeCapacity(agent: a, lanes[l].channel) > 0 else { continue }
             let (primary, secondary) = strategyKey(lanes[l].strategy, agent: agent, membership: membership)
@@ -199,9 +195,9 @@ extension RoutingEngine {
             queues[queue].runtime.roundRobinLastServed[agent] = offerCounter
         }
         queues[queue].runtime.offered += 1
-        let expiresAt = now.adding(seconds: lanes[l].offerTimeoutSeconds)
+        let expiresAt = now.adding(seconds: queues[queue].settings.offerTimeoutSeconds)
         schedule(.offerTimeout, at: expiresAt, slot: slot)
-        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: lanes[l].queueName, expiresAt: expiresAt))
+        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: queues[queue].name, expiresAt: expiresAt))
         touch(agent)
     }
 

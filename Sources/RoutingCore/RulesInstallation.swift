@@ -191,8 +191,7 @@ extension RoutingEngine {
         let stepCount = queues[Int(queue)].settings.steps.count
         let index = Int32(lanes.count)
         lanes.append(Lane(
-            queue: queue, tenant: tenant, extras: extras, queueName: rules.name,
-            offerTimeoutSeconds: rules.offerTimeoutSeconds, channel: rules.channel,
+            queue: queue, tenant: tenant, extras: extras, channel: rules.channel,
             strategy: rules.strategy, weight: rules.weight,
             agingPerSecond: tenants[Int(tenant)].scoring.agingPerSecond,
             waiting: Array(repeating: RankedSet(), count: stepCount),
