@@ -54,13 +54,12 @@ extension RoutingEngine {
 
     private func statistics(ofAgent a: Int) -> AgentStatistics {
         let agent = agents[a]
-        var meter = agent.occupancy
-        meter.record(state: agent.state, until: now, windowSeconds: tenants[Int(agent.tenant)].statisticsWindowSeconds)
+        let occupancy = agent.occupancy.value(at: now, state: agent.state, windowSeconds: tenants[Int(agent.tenant)].statisticsWindowSeconds)
         return AgentStatistics(
             id: agent.id, name: agent.name, tenant: tenants[Int(agent.tenant)].name, state: agent.state,
             reason: agent.stateReason, idleSince: agent.state == .ready ? agent.idleSince : nil,
             contactsHandledSinceLogin: agent.handledSinceLogin, contactsHandled: agent.handledTotal,
-            talkMilliseconds: agent.talkMilliseconds, occupancy: meter.value, activeContacts: agent.work.count)
+            talkMilliseconds: agent.talkMilliseconds, occupancy: occupancy, activeContacts: agent.work.count)
     }
 
     public func contactStatus(_ id: ContactID) -> ContactStatus? {

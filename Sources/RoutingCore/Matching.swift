@@ -161,10 +161,9 @@ extension RoutingEngine {
         case .longestIdle:
             return (since, 0)
         case .leastOccupied:
-            let window = tenants[Int(agents[a].tenant)].statisticsWindowSeconds
-            var meter = agents[a].occupancy
-            meter.record(state: agents[a].state, until: now, windowSeconds: window)
-            return (Int64(((meter.value ?? 0) * 1_000_000).rounded()), since)
+            let occupancy = agents[a].occupancy.value(
+                at: now, state: agents[a].state, windowSeconds: tenants[Int(agents[a].tenant)].statisticsWindowSeconds)
+            return (Int64(((occupancy ?? 0) * 1_000_000).rounded()), since)
         case .highestProficiency:
             return (-Int64(membership.proficiency), since)
         case .fewestContacts:

@@ -34,6 +34,13 @@ struct OccupancyMeter: Hashable {
     }
 
     var value: Double? { staffed > 1e-9 ? busy / staffed : nil }
+
+    /// The value as if `state` had lasted from the last update until `now`, without recording it.
+    func value(at now: Instant, state: AgentState, windowSeconds: Int) -> Double? {
+        var projected = self
+        projected.record(state: state, until: now, windowSeconds: windowSeconds)
+        return projected.value
+    }
 }
 
 /// One answered or abandoned contact, kept while it is inside the statistics window.
