@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "RoutingRules", targets: ["RoutingRules"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
         .library(name: "ACDProtocol", targets: ["ACDProtocol"]),
+        .library(name: "CRMStore", targets: ["CRMStore"]),
         .executable(name: "acdd", targets: ["acdd"]),
         .executable(name: "acd-bench", targets: ["acd-bench"]),
     ],
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure, deterministic routing: no I/O, no clock, no Foundation.
@@ -42,11 +44,21 @@ let package = Package(
             name: "ACDProtocol",
             dependencies: ["RoutingCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // The CRM database (SQLite through GRDB): customers, agents, call cards, and the store that follows the
+        // daemon's event stream into it.
+        .target(
+            name: "CRMStore",
+            dependencies: [
+                "RoutingCore", "ACDProtocol", "ZeroMQ",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The daemon: owns the engine on one thread, serves the ZeroMQ endpoints, publishes events.
         .target(
             name: "ACDDaemon",
             dependencies: [
-                "RoutingCore", "RoutingRules", "ZeroMQ", "ACDProtocol",
+                "RoutingCore", "RoutingRules", "ZeroMQ", "ACDProtocol", "CRMStore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -56,6 +68,8 @@ let package = Package(
                 "RoutingCore",
                 "RoutingRules",
                 "ACDDaemon",
+                "CRMStore",
+                "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -71,8 +85,15 @@ let package = Package(
         ),
         .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
-        .testTarget(name: "acddTests", dependencies: ["acdd", "ZeroMQ", "ACDProtocol"]),
+        .testTarget(
+            name: "acddTests",
+            dependencies: ["acdd", "ZeroMQ", "ACDProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(
+            name: "CRMStoreTests",
+            dependencies: ["CRMStore", "ACDProtocol", "RoutingCore", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "ACDProtocolTests", dependencies: ["ACDProtocol", "RoutingCore"]),
     ],
     swiftLanguageModes: [.v6]

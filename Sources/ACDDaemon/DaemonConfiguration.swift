@@ -4,13 +4,36 @@ public struct DaemonConfiguration: Sendable {
     public var agentsEndpoint = "tcp://127.0.0.1:5571"
     public var eventsEndpoint = "tcp://127.0.0.1:5572"
     public var adminEndpoint = "tcp://127.0.0.1:5573"
-    /// Larger requests make libzmq drop the sender's connection (ZMQ_MAXMSGSIZE).
+    /// Larger requests get a `message_too_large` error reply.
     public var maximumMessageBytes: Int64 = 64 * 1024
     /// Seed of the engine's `random` strategy.
     public var seed: UInt64 = 0
     /// A logged-in agent whose desktop sends nothing (any request counts) for this long is logged out by
     /// force: its pending offers go back to their queues. 0 turns the check off.
     public var heartbeatTimeoutSeconds = 30
+    /// The CRM database (customers, agents, call cards); nil runs without one: every caller is unknown and agents
+    /// come only from admin requests.
+    public var crmDatabasePath: String?
+    /// Who writes the call cards into the CRM database.
+    public var crmWriter = CRMWriter.inProcess
+    /// Published events kept for subscribers that missed some (the CRM store among them).
+    public var replayBufferEvents = 262_144
+    /// How often customer profiles changed in the CRM database are read into the routing thread's cache.
+    public var customerRefreshMilliseconds = 1000
+    /// On SIGTERM, how long to wait for the CRM store to write the last events before closing anyway.
+    public var shutdownFlushSeconds = 10
 
     public init() {}
+
+    /// libzmq drops, without a reply, the connection of a peer sending more than this; requests between
+    /// `maximumMessageBytes` and this get an error reply instead.
+    var transportMessageLimit: Int64 { maximumMessageBytes * 16 }
+}
+
+/// Who writes the event stream into the CRM database.
+public enum CRMWriter: String, Sendable, CaseIterable {
+    /// A thread of the daemon (the default).
+    case inProcess = "in-process"
+    /// A separate `acdd crm-store --connect ...` process; the daemon only reads customers and agents.
+    case external
 }

@@ -1,4 +1,6 @@
 import ACDProtocol
+import CRMStore
+import Foundation
 import Logging
 import RoutingCore
 import SwiftProtobuf
@@ -7,9 +9,11 @@ import ZeroMQ
 /// Owns the routing engine on one thread and serves it over ZeroMQ: a ROUTER each for contacts (IVR), agents
 /// (desktops) and admin, a PUB for events. Every request gets a reply in its own encoding; every engine event is
 /// published with its sequence number. Bad input is answered with an error code and counted; it never stops
-/// the loop.
+/// the loop. With a CRM database, callers' profiles come from a cache of its customers table, agents are staffed from
+/// its agents table at start, and a CRM store follows the event stream into its call cards.
 public final class RoutingDaemon {
     private var engine: RoutingEngine
+    private let configuration: DaemonConfiguration
     private let logger: Logger
     private let clock: () -> Instant
     private let loadRules: () throws -> RuleSet
@@ -26,6 +30,14 @@ public final class RoutingDaemon {
     private var lastHeardFrom: [AgentID: Instant] = [:]
     private let heartbeatTimeoutMilliseconds: Int64
     private var nextHeartbeatSweep = Instant.epoch
+    /// Random per start: subscribers tell this run's sequence numbers from a previous run's.
+    public let streamID: UInt64
+    private var replay: EventReplayBuffer
+    private var customers = CustomerDirectory()
+    private var customerHits: Int64 = 0
+    private var customerMisses: Int64 = 0
+    private let customerFeed: CustomerDirectoryFeed?
+    private let crmStore: InProcessCRMStore?
 
     /// The endpoints actually bound (a `*` port resolved), by name: contacts, agents, events, admin.
     public let endpoints: [String: String]
@@ -35,24 +47,68 @@ public final class RoutingDaemon {
         configuration: DaemonConfiguration, loadRules: @escaping () throws -> RuleSet, logger: Logger,
         clock: @escaping () -> Instant = WallClock.now
     ) throws {
+        self.configuration = configuration
         self.logger = logger
         self.clock = clock
         self.loadRules = loadRules
         heartbeatTimeoutMilliseconds = Int64(configuration.heartbeatTimeoutSeconds) * 1000
+        streamID = UInt64.random(in: 1...UInt64(Int64.max))
+        replay = EventReplayBuffer(capacity: configuration.replayBufferEvents)
         engine = try RoutingEngine(rules: loadRules(), seed: configuration.seed, startingAt: clock())
+        let database = try configuration.crmDatabasePath.map { path throws(CRMError) in try CRMDatabase(path: path) }
+        var staff: [AgentProfile] = []
+        if let database {
+            let started = ContinuousClock.now
+            customers.apply(try database.customerChanges(since: 0))
+            staff = try database.activeAgents()
+            logger.info("CRM \(database.path): \(customers.count) customers cached, \(staff.count) agents, read in \(ContinuousClock.now - started)")
+        }
         let context = try ZMQContext()
         self.context = context
-        let limit = configuration.maximumMessageBytes
+        let limit = configuration.transportMessageLimit
         contacts = try Self.router(context, configuration.contactsEndpoint, maximumMessageBytes: limit)
         agents = try Self.router(context, configuration.agentsEndpoint, maximumMessageBytes: limit)
         admin = try Self.router(context, configuration.adminEndpoint, maximumMessageBytes: limit)
         events = try ZMQSocket(context, type: .publisher)
         try events.setLinger(milliseconds: 0)
+        // A subscriber that falls further behind loses messages, and fetches them again from the replay buffer.
+        try events.setSendHighWaterMark(100_000)
         try events.bind(configuration.eventsEndpoint)
         endpoints = [
             "contacts": contacts.lastEndpoint, "agents": agents.lastEndpoint,
             "events": events.lastEndpoint, "admin": admin.lastEndpoint,
         ]
+        if let database {
+            customerFeed = CustomerDirectoryFeed(
+                database: database, after: customers.revision,
+                intervalMilliseconds: configuration.customerRefreshMilliseconds, logger: logger)
+        } else {
+            customerFeed = nil
+        }
+        if let database, configuration.crmWriter == .inProcess {
+            let inprocEvents = "inproc://acdd-events-\(streamID)"
+            let inprocAdmin = "inproc://acdd-admin-\(streamID)"
+            try events.bind(inprocEvents)
+            try admin.bind(inprocAdmin)
+            crmStore = InProcessCRMStore(
+                database: database, eventsEndpoint: inprocEvents, adminEndpoint: inprocAdmin, context: context,
+                logger: logger)
+        } else {
+            crmStore = nil
+        }
+        staffAgents(staff)
+    }
+
+    /// Adds the CRM's agents to the engine; one the current rules refuse (unknown tenant or skill) is logged and
+    /// left out.
+    private func staffAgents(_ staff: [AgentProfile]) {
+        for profile in staff {
+            let produced = run(.addAgent(profile))
+            publish(produced)
+            for case .commandRejected(_, let message) in produced.lazy.map(\.kind) {
+                logger.warning("agent \(profile.id) from the CRM database not added: \(message)")
+            }
+        }
     }
 
     private static func router(_ context: ZMQContext, _ endpoint: String, maximumMessageBytes: Int64) throws -> ZMQSocket {
@@ -66,10 +122,32 @@ public final class RoutingDaemon {
 
     /// Serves until `shouldStop` returns true, reloading the rules whenever `takeReloadRequest` returns true;
     /// checks both at least every 100 ms.
+    /// On stop, intake ends first; then the CRM store gets up to `shutdownFlushSeconds` to write the last events.
     public func run(until shouldStop: () -> Bool, takeReloadRequest: () -> Bool = { false }) throws {
         while !shouldStop() {
             if takeReloadRequest() { _ = reloadRules() }
             try serveOnce(maximumWaitMilliseconds: 100)
+        }
+        try finishCRMWrites()
+    }
+
+    /// Serves only replay requests (the store's catching up) until the store has written every event published.
+    private func finishCRMWrites() throws {
+        customerFeed?.stop()
+        guard let crmStore else { return }
+        let deadline = ContinuousClock.now + .seconds(configuration.shutdownFlushSeconds)
+        while crmStore.isRunning, !crmStore.progress.hasWritten(through: replay.lastSequence, of: streamID),
+              ContinuousClock.now < deadline {
+            if try ZMQPoller.poll([admin], timeout: 20)[0] {
+                while try serve(admin, handle: handleAdminRequest) {}
+            }
+        }
+        let written = crmStore.progress.stream == streamID ? crmStore.progress.writtenThrough : 0
+        crmStore.stop()
+        if written < replay.lastSequence {
+            logger.error("CRM store stopped at event \(written) of \(replay.lastSequence): the rest is not in the call cards")
+        } else {
+            logger.info("CRM store wrote every event (\(written))")
         }
     }
 
@@ -100,6 +178,7 @@ public final class RoutingDaemon {
             timeout = Int(max(0, min(Int64(timeout), due.milliseconds - clock().milliseconds)))
         }
         let ready = try ZMQPoller.poll([contacts, agents, admin], timeout: timeout)
+        if let customerFeed { for changes in customerFeed.take() { customers.apply(changes) } }
         fireTimers()
         logOutSilentDesktops()
         // A bounded batch per socket keeps one busy client from starving the others.
@@ -161,12 +240,18 @@ public final class RoutingDaemon {
     ) -> (reply: [UInt8], events: [Event]) {
         let request: Request
         let encoding: WireEncoding
+        if payload.count > configuration.maximumMessageBytes {
+            count("message_too_large")
+            let error = ProtocolError(
+                code: "message_too_large",
+                message: "request of \(payload.count) bytes; the limit is \(configuration.maximumMessageBytes)")
+            return (WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload)), [])
+        }
         do {
             (request, encoding) = try WireCodec.decode(payload, as: Request.self)
         } catch {
             count(error.code)
-            let guessed: WireEncoding = payload.first { $0 > 0x20 } == UInt8(ascii: "{") ? .json : .binary
-            return (WireCodec.encode(Reply(requestID: "", error: error), as: guessed), [])
+            return (WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload)), [])
         }
         do {
             let (reply, produced) = try answer(request)
@@ -179,8 +264,9 @@ public final class RoutingDaemon {
 
     private func handleContactRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
         respond(to: payload, as: Acd_V1_ContactRequest.self) { request throws(ProtocolError) in
-            let customer = request.submit.customerID.isEmpty ? request.submit.ani : request.submit.customerID
-            switch try request.action(profile: CustomerProfile(customerID: customer.isEmpty ? nil : customer)) {
+            var profile = CustomerProfile.unknownCaller
+            if case .submit(let submit)? = request.body { profile = customerProfile(submit) }
+            switch try request.action(profile: profile) {
             case .command(let command):
                 let produced = run(command)
                 return (Acd_V1_ContactReply(requestID: request.requestID, events: produced), produced)
@@ -188,6 +274,18 @@ public final class RoutingDaemon {
                 return (Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id), [])
             }
         }
+    }
+
+    /// The caller's CRM profile from the cache, or a default one naming the caller for an unknown caller.
+    private func customerProfile(_ submit: Acd_V1_SubmitContact) -> CustomerProfile {
+        let id = submit.customerID.isEmpty ? nil : submit.customerID
+        let ani = submit.ani.isEmpty ? nil : submit.ani
+        if let known = customers.profile(customerID: id, ani: ani) {
+            customerHits += 1
+            return known
+        }
+        customerMisses += 1
+        return CustomerProfile(customerID: id ?? ani)
     }
 
     private func handleAgentRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
@@ -230,8 +328,18 @@ public final class RoutingDaemon {
                 let reply = Acd_V1_AdminReply(
                     requestID: request.requestID,
                     queues: engine.allQueueStatistics().filter { tenant == nil || $0.tenant == tenant },
-                    agents: engine.allAgentStatistics().filter { tenant == nil || $0.tenant == tenant })
+                    agents: engine.allAgentStatistics().filter { tenant == nil || $0.tenant == tenant },
+                    daemon: daemonStatistics())
                 return (reply, [])
+            case .replayEvents(let from, let maxEvents):
+                let limit = maxEvents > 0 ? min(maxEvents, Self.replayBatchLimit) : Self.replayBatchLimit
+                let batch = Acd_V1_EventBatch.with {
+                    $0.streamID = streamID
+                    $0.lastSequence = replay.lastSequence
+                    $0.oldestSequence = replay.oldestSequence
+                    $0.events = replay.events(from: from, limit: limit).map { Data($0) }
+                }
+                return (Acd_V1_AdminReply(requestID: request.requestID, batch: batch), [])
             case .reloadRules:
                 let failure = reloadRules()
                 return (failure.map { Acd_V1_AdminReply(requestID: request.requestID, error: $0) }
@@ -240,9 +348,25 @@ public final class RoutingDaemon {
         }
     }
 
+    static let replayBatchLimit = 4096
+
+    private func daemonStatistics() -> Acd_V1_DaemonStatistics {
+        .with {
+            $0.streamID = streamID
+            $0.lastSequence = replay.lastSequence
+            $0.requests = UInt64(requestCount)
+            $0.errors = errorCounts.mapValues(Int64.init)
+            $0.customersCached = Int64(customers.count)
+            $0.customerHits = customerHits
+            $0.customerMisses = customerMisses
+            if let crmStore, crmStore.progress.stream == streamID { $0.crmWrittenThrough = crmStore.progress.writtenThrough }
+        }
+    }
+
     private func publish(_ produced: [Event]) {
         for event in produced {
-            let payload = WireCodec.encode(Acd_V1_Event(event), as: .binary)
+            let payload = WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
+            replay.append(payload)
             for topic in EventTopics.topics(for: event.kind) {
                 do {
                     try events.send([Array(topic.utf8), payload], dontWait: true)

@@ -2,11 +2,27 @@ import RoutingCore
 
 extension Acd_V1_Event {
     /// The wire form of a core event.
-    public init(_ event: Event) {
+    public init(_ event: Event, streamID: UInt64 = 0) {
         self.init()
         sequence = event.sequence
         atMs = event.at.milliseconds
+        self.streamID = streamID
         switch event.kind {
+        case .received(let id, let submission):
+            kind = .received(.with {
+                $0.contactID = id.rawValue
+                $0.tenant = submission.tenant
+                $0.queue = submission.queue
+                $0.channel = Acd_V1_Channel(submission.channel)
+                $0.customerID = submission.profile.customerID ?? ""
+                $0.customerTier = submission.profile.tier ?? ""
+                $0.language = submission.profile.language ?? ""
+                $0.priority = Int32(clamping: submission.priority)
+                $0.ivrData = submission.ivrData
+                $0.requiredSkills = submission.requiredSkills.mapValues { Int32(clamping: $0) }
+                $0.callbackNumber = submission.callbackNumber ?? ""
+                $0.externalID = submission.externalID ?? ""
+            })
         case .queued(let id, let tenant, let queue, let position, let estimate):
             kind = .queued(.with {
                 $0.contactID = id.rawValue
@@ -78,12 +94,15 @@ extension Acd_V1_Event {
                 $0.state = state.description
                 $0.reason = reason ?? ""
             })
-        case .agentAdded(let agent):
-            kind = .agentAdded(.with { $0.agentID = agent.rawValue })
+        case .agentAdded(let profile):
+            kind = .agentAdded(Acd_V1_AgentProfile(profile))
         case .agentRemoved(let agent):
             kind = .agentRemoved(.with { $0.agentID = agent.rawValue })
-        case .skillsChanged(let agent):
-            kind = .skillsChanged(.with { $0.agentID = agent.rawValue })
+        case .skillsChanged(let agent, let skills):
+            kind = .skillsChanged(.with {
+                $0.agentID = agent.rawValue
+                $0.skills = skills.mapValues { Int32(clamping: $0) }
+            })
         case .rulesReplaced(let tenants):
             kind = .rulesReplaced(.with { $0.tenants = tenants })
         case .commandRejected(let code, let message):

@@ -122,13 +122,33 @@ extension Acd_V1_ContactReply {
 }
 
 extension Acd_V1_AdminReply {
-    public init(requestID: String, queues: [QueueStatistics], agents: [AgentStatistics]) {
+    public init(
+        requestID: String, queues: [QueueStatistics], agents: [AgentStatistics], daemon: Acd_V1_DaemonStatistics
+    ) {
         self.init()
         self.requestID = requestID
         body = .statistics(.with {
             $0.queues = queues.map(Acd_V1_QueueStatistics.init)
             $0.agents = agents.map(Acd_V1_AgentStatistics.init)
+            $0.daemon = daemon
         })
+    }
+
+    public init(requestID: String, batch: Acd_V1_EventBatch) {
+        self.init()
+        self.requestID = requestID
+        body = .eventBatch(batch)
+    }
+}
+
+extension Acd_V1_Channel {
+    init(_ channel: Channel) {
+        self = switch channel {
+        case .voice: .voice
+        case .chat: .chat
+        case .email: .email
+        case .callback: .callback
+        }
     }
 }
 
@@ -137,12 +157,7 @@ extension Acd_V1_QueueStatistics {
         self.init()
         tenant = stats.tenant
         queue = stats.queue
-        channel = switch stats.channel {
-        case .voice: .voice
-        case .chat: .chat
-        case .email: .email
-        case .callback: .callback
-        }
+        channel = Acd_V1_Channel(stats.channel)
         waiting = Int32(clamping: stats.waiting)
         ringing = Int32(clamping: stats.ringing)
         longestWaitMs = stats.longestWaitMilliseconds

@@ -17,6 +17,7 @@ public enum AdminRequestAction: Sendable {
     case command(Command)
     case reloadRules
     case statistics(tenant: String?)
+    case replayEvents(from: UInt64, maxEvents: Int)
 }
 
 extension ProtocolError {
@@ -45,7 +46,8 @@ extension Acd_V1_ContactRequest {
             return .command(.submit(ContactSubmission(
                 tenant: submit.tenant, queue: submit.queue, channel: try Channel(wire: submit.channel), profile: profile,
                 requiredSkills: submit.requiredSkills.mapValues(Int.init), priority: Int(submit.priority),
-                ivrData: submit.ivrData, callbackNumber: submit.callbackNumber.isEmpty ? nil : submit.callbackNumber)))
+                ivrData: submit.ivrData, callbackNumber: submit.callbackNumber.isEmpty ? nil : submit.callbackNumber,
+                externalID: submit.externalID.isEmpty ? nil : submit.externalID)))
         case .cancel(let ref)?: return .command(.cancel(ContactID(ref.contactID)))
         case .abandon(let ref)?: return .command(.abandon(ContactID(ref.contactID)))
         case .status(let ref)?: return .status(ContactID(ref.contactID))
@@ -80,17 +82,43 @@ extension Acd_V1_AdminRequest {
         switch body {
         case .addAgent(let profile)?:
             guard !profile.agentID.isEmpty else { throw .invalidField("agent_id is required") }
-            return .command(.addAgent(AgentProfile(
-                id: AgentID(profile.agentID), name: profile.name, tenant: profile.tenant,
-                team: profile.team.isEmpty ? nil : profile.team, skills: profile.skills.mapValues(Int.init),
-                capacity: profile.hasCapacity ? ChannelCapacity(
-                    voice: Int(profile.capacity.voice), chat: Int(profile.capacity.chat),
-                    email: Int(profile.capacity.email), callback: Int(profile.capacity.callback)) : nil)))
+            return .command(.addAgent(AgentProfile(wire: profile)))
         case .removeAgent(let ref)?: return .command(.removeAgent(AgentID(ref.agentID)))
         case .setSkills(let set)?: return .command(.setSkills(AgentID(set.agentID), skills: set.skills.mapValues(Int.init)))
         case .reloadRules?: return .reloadRules
         case .statistics(let request)?: return .statistics(tenant: request.tenant.isEmpty ? nil : request.tenant)
+        case .replayEvents(let replay)?: return .replayEvents(from: replay.fromSequence, maxEvents: Int(replay.maxEvents))
         case nil: throw .emptyBody
+        }
+    }
+}
+
+extension AgentProfile {
+    public init(wire profile: Acd_V1_AgentProfile) {
+        self.init(
+            id: AgentID(profile.agentID), name: profile.name, tenant: profile.tenant,
+            team: profile.team.isEmpty ? nil : profile.team, skills: profile.skills.mapValues(Int.init),
+            capacity: profile.hasCapacity ? ChannelCapacity(
+                voice: Int(profile.capacity.voice), chat: Int(profile.capacity.chat),
+                email: Int(profile.capacity.email), callback: Int(profile.capacity.callback)) : nil)
+    }
+}
+
+extension Acd_V1_AgentProfile {
+    public init(_ profile: AgentProfile) {
+        self.init()
+        agentID = profile.id.rawValue
+        name = profile.name
+        tenant = profile.tenant
+        team = profile.team ?? ""
+        skills = profile.skills.mapValues { Int32(clamping: $0) }
+        if let capacity = profile.capacity {
+            self.capacity = .with {
+                $0.voice = Int32(clamping: capacity[.voice])
+                $0.chat = Int32(clamping: capacity[.chat])
+                $0.email = Int32(clamping: capacity[.email])
+                $0.callback = Int32(clamping: capacity[.callback])
+            }
         }
     }
 }

@@ -4,6 +4,11 @@ import SwiftProtobuf
 public enum WireEncoding: Sendable, Hashable {
     case binary
     case json
+
+    /// The encoding a frame that could not be decoded looks like, to answer it in kind.
+    public static func guess(_ frame: [UInt8]) -> WireEncoding {
+        frame.first { $0 > 0x20 } == UInt8(ascii: "{") ? .json : .binary
+    }
 }
 
 public struct ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -11,6 +11,11 @@
 /// The acdd wire protocol. Every message travels as binary protobuf or as proto3 JSON of the same message; a reply
 /// uses the encoding of its request. Regenerate the Swift with scripts/generate-protocol.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -606,6 +611,14 @@ public nonisolated struct Acd_V1_AdminRequest: Sendable {
     set {body = .statistics(newValue)}
   }
 
+  public var replayEvents: Acd_V1_ReplayEvents {
+    get {
+      if case .replayEvents(let v)? = body {return v}
+      return Acd_V1_ReplayEvents()
+    }
+    set {body = .replayEvents(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -614,6 +627,7 @@ public nonisolated struct Acd_V1_AdminRequest: Sendable {
     case setSkills(Acd_V1_SetSkills)
     case reloadRules(Acd_V1_ReloadRules)
     case statistics(Acd_V1_StatisticsRequest)
+    case replayEvents(Acd_V1_ReplayEvents)
 
   }
 
@@ -719,6 +733,23 @@ public nonisolated struct Acd_V1_StatisticsRequest: Sendable {
   public init() {}
 }
 
+/// Events again, from the daemon's replay buffer: how a subscriber that saw a gap in the sequence numbers (or
+/// (re)started) catches up. Answered with at most max_events events, from_sequence onwards.
+public nonisolated struct Acd_V1_ReplayEvents: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var fromSequence: UInt64 = 0
+
+  /// 0: the daemon's default batch (4096); larger values are capped to it.
+  public var maxEvents: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Acd_V1_AdminReply: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -752,14 +783,46 @@ public nonisolated struct Acd_V1_AdminReply: Sendable {
     set {body = .statistics(newValue)}
   }
 
+  public var eventBatch: Acd_V1_EventBatch {
+    get {
+      if case .eventBatch(let v)? = body {return v}
+      return Acd_V1_EventBatch()
+    }
+    set {body = .eventBatch(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
     case ack(Acd_V1_Ack)
     case error(Acd_V1_Error)
     case statistics(Acd_V1_Statistics)
+    case eventBatch(Acd_V1_EventBatch)
 
   }
+
+  public init() {}
+}
+
+public nonisolated struct Acd_V1_EventBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The daemon run the sequence numbers belong to (see Event.stream_id).
+  public var streamID: UInt64 = 0
+
+  /// The sequence number of the newest event published so far.
+  public var lastSequence: UInt64 = 0
+
+  /// The oldest sequence number still in the replay buffer.
+  public var oldestSequence: UInt64 = 0
+
+  /// Binary Event messages, in sequence order, starting at from_sequence (or at oldest_sequence when the
+  /// requested ones have left the buffer: the gap is then for the subscriber to report).
+  public var events: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -772,6 +835,47 @@ public nonisolated struct Acd_V1_Statistics: Sendable {
   public var queues: [Acd_V1_QueueStatistics] = []
 
   public var agents: [Acd_V1_AgentStatistics] = []
+
+  public var daemon: Acd_V1_DaemonStatistics {
+    get {_daemon ?? Acd_V1_DaemonStatistics()}
+    set {_daemon = newValue}
+  }
+  /// Returns true if `daemon` has been explicitly set.
+  public var hasDaemon: Bool {self._daemon != nil}
+  /// Clears the value of `daemon`. Subsequent reads from it will return its default value.
+  public mutating func clearDaemon() {self._daemon = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _daemon: Acd_V1_DaemonStatistics? = nil
+}
+
+public nonisolated struct Acd_V1_DaemonStatistics: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var streamID: UInt64 = 0
+
+  public var lastSequence: UInt64 = 0
+
+  public var requests: UInt64 = 0
+
+  /// Refused requests by error code, whether the daemon or the engine refused them.
+  public var errors: Dictionary<String,Int64> = [:]
+
+  /// Customers in the routing thread's CRM profile cache.
+  public var customersCached: Int64 = 0
+
+  /// Submissions whose caller was found in / missing from the cache.
+  public var customerHits: Int64 = 0
+
+  public var customerMisses: Int64 = 0
+
+  /// The in-process CRM store's progress (0 when the store runs as a separate process or is off).
+  public var crmWrittenThrough: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -954,6 +1058,9 @@ public nonisolated struct Acd_V1_Event: Sendable {
 
   public var atMs: Int64 = 0
 
+  /// Random per daemon start: sequence numbers start again at 1 when it changes.
+  public var streamID: UInt64 = 0
+
   public var kind: Acd_V1_Event.OneOf_Kind? = nil
 
   public var queued: Acd_V1_ContactQueued {
@@ -1060,10 +1167,10 @@ public nonisolated struct Acd_V1_Event: Sendable {
     set {kind = .agentStateChanged(newValue)}
   }
 
-  public var agentAdded: Acd_V1_AgentRef {
+  public var agentAdded: Acd_V1_AgentProfile {
     get {
       if case .agentAdded(let v)? = kind {return v}
-      return Acd_V1_AgentRef()
+      return Acd_V1_AgentProfile()
     }
     set {kind = .agentAdded(newValue)}
   }
@@ -1076,10 +1183,10 @@ public nonisolated struct Acd_V1_Event: Sendable {
     set {kind = .agentRemoved(newValue)}
   }
 
-  public var skillsChanged: Acd_V1_AgentRef {
+  public var skillsChanged: Acd_V1_SetSkills {
     get {
       if case .skillsChanged(let v)? = kind {return v}
-      return Acd_V1_AgentRef()
+      return Acd_V1_SetSkills()
     }
     set {kind = .skillsChanged(newValue)}
   }
@@ -1100,6 +1207,14 @@ public nonisolated struct Acd_V1_Event: Sendable {
     set {kind = .commandRejected(newValue)}
   }
 
+  public var received: Acd_V1_ContactReceived {
+    get {
+      if case .received(let v)? = kind {return v}
+      return Acd_V1_ContactReceived()
+    }
+    set {kind = .received(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -1116,13 +1231,50 @@ public nonisolated struct Acd_V1_Event: Sendable {
     case closed(Acd_V1_ContactClosed)
     case callbackRequested(Acd_V1_CallbackRequested)
     case agentStateChanged(Acd_V1_AgentStateChanged)
-    case agentAdded(Acd_V1_AgentRef)
+    case agentAdded(Acd_V1_AgentProfile)
     case agentRemoved(Acd_V1_AgentRef)
-    case skillsChanged(Acd_V1_AgentRef)
+    case skillsChanged(Acd_V1_SetSkills)
     case rulesReplaced(Acd_V1_RulesReplaced)
     case commandRejected(Acd_V1_Error)
+    case received(Acd_V1_ContactReceived)
 
   }
+
+  public init() {}
+}
+
+/// A contact was accepted and numbered; what the call card records about its arrival. Comes before the
+/// contact's queued or closed event.
+public nonisolated struct Acd_V1_ContactReceived: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var contactID: UInt64 = 0
+
+  public var tenant: String = String()
+
+  public var queue: String = String()
+
+  public var channel: Acd_V1_Channel = .unspecified
+
+  public var customerID: String = String()
+
+  public var customerTier: String = String()
+
+  public var language: String = String()
+
+  public var priority: Int32 = 0
+
+  public var ivrData: Dictionary<String,String> = [:]
+
+  public var requiredSkills: Dictionary<String,Int32> = [:]
+
+  public var callbackNumber: String = String()
+
+  public var externalID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -2317,7 +2469,7 @@ nonisolated extension Acd_V1_AgentReply: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Acd_V1_AdminRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AdminRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}add_agent\0\u{3}remove_agent\0\u{3}set_skills\0\u{3}reload_rules\0\u{1}statistics\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}add_agent\0\u{3}remove_agent\0\u{3}set_skills\0\u{3}reload_rules\0\u{1}statistics\0\u{3}replay_events\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2391,6 +2543,19 @@ nonisolated extension Acd_V1_AdminRequest: SwiftProtobuf.Message, SwiftProtobuf.
           self.body = .statistics(v)
         }
       }()
+      case 7: try {
+        var v: Acd_V1_ReplayEvents?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .replayEvents(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .replayEvents(v)
+        }
+      }()
       default: break
       }
     }
@@ -2424,6 +2589,10 @@ nonisolated extension Acd_V1_AdminRequest: SwiftProtobuf.Message, SwiftProtobuf.
     case .statistics?: try {
       guard case .statistics(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .replayEvents?: try {
+      guard case .replayEvents(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     }()
     case nil: break
     }
@@ -2656,9 +2825,44 @@ nonisolated extension Acd_V1_StatisticsRequest: SwiftProtobuf.Message, SwiftProt
   }
 }
 
+nonisolated extension Acd_V1_ReplayEvents: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReplayEvents"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}from_sequence\0\u{3}max_events\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.fromSequence) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.maxEvents) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.fromSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.fromSequence, fieldNumber: 1)
+    }
+    if self.maxEvents != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxEvents, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Acd_V1_ReplayEvents, rhs: Acd_V1_ReplayEvents) -> Bool {
+    if lhs.fromSequence != rhs.fromSequence {return false}
+    if lhs.maxEvents != rhs.maxEvents {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Acd_V1_AdminReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AdminReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}ack\0\u{1}error\0\u{1}statistics\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}ack\0\u{1}error\0\u{1}statistics\0\u{3}event_batch\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2706,6 +2910,19 @@ nonisolated extension Acd_V1_AdminReply: SwiftProtobuf.Message, SwiftProtobuf._M
           self.body = .statistics(v)
         }
       }()
+      case 5: try {
+        var v: Acd_V1_EventBatch?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .eventBatch(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .eventBatch(v)
+        }
+      }()
       default: break
       }
     }
@@ -2732,6 +2949,10 @@ nonisolated extension Acd_V1_AdminReply: SwiftProtobuf.Message, SwiftProtobuf._M
       guard case .statistics(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
+    case .eventBatch?: try {
+      guard case .eventBatch(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -2745,9 +2966,54 @@ nonisolated extension Acd_V1_AdminReply: SwiftProtobuf.Message, SwiftProtobuf._M
   }
 }
 
+nonisolated extension Acd_V1_EventBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EventBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{3}oldest_sequence\0\u{1}events\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFixed64Field(value: &self.streamID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.lastSequence) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.oldestSequence) }()
+      case 4: try { try decoder.decodeRepeatedBytesField(value: &self.events) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.streamID != 0 {
+      try visitor.visitSingularFixed64Field(value: self.streamID, fieldNumber: 1)
+    }
+    if self.lastSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lastSequence, fieldNumber: 2)
+    }
+    if self.oldestSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.oldestSequence, fieldNumber: 3)
+    }
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.events, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Acd_V1_EventBatch, rhs: Acd_V1_EventBatch) -> Bool {
+    if lhs.streamID != rhs.streamID {return false}
+    if lhs.lastSequence != rhs.lastSequence {return false}
+    if lhs.oldestSequence != rhs.oldestSequence {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Acd_V1_Statistics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Statistics"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}queues\0\u{1}agents\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}queues\0\u{1}agents\0\u{1}daemon\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2757,24 +3023,98 @@ nonisolated extension Acd_V1_Statistics: SwiftProtobuf.Message, SwiftProtobuf._M
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.queues) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.agents) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._daemon) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.queues.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.queues, fieldNumber: 1)
     }
     if !self.agents.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.agents, fieldNumber: 2)
     }
+    try { if let v = self._daemon {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Acd_V1_Statistics, rhs: Acd_V1_Statistics) -> Bool {
     if lhs.queues != rhs.queues {return false}
     if lhs.agents != rhs.agents {return false}
+    if lhs._daemon != rhs._daemon {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DaemonStatistics"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFixed64Field(value: &self.streamID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.lastSequence) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.requests) }()
+      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &self.errors) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.customersCached) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.customerHits) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.customerMisses) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.crmWrittenThrough) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.streamID != 0 {
+      try visitor.visitSingularFixed64Field(value: self.streamID, fieldNumber: 1)
+    }
+    if self.lastSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lastSequence, fieldNumber: 2)
+    }
+    if self.requests != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requests, fieldNumber: 3)
+    }
+    if !self.errors.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: self.errors, fieldNumber: 4)
+    }
+    if self.customersCached != 0 {
+      try visitor.visitSingularInt64Field(value: self.customersCached, fieldNumber: 5)
+    }
+    if self.customerHits != 0 {
+      try visitor.visitSingularInt64Field(value: self.customerHits, fieldNumber: 6)
+    }
+    if self.customerMisses != 0 {
+      try visitor.visitSingularInt64Field(value: self.customerMisses, fieldNumber: 7)
+    }
+    if self.crmWrittenThrough != 0 {
+      try visitor.visitSingularUInt64Field(value: self.crmWrittenThrough, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Acd_V1_DaemonStatistics, rhs: Acd_V1_DaemonStatistics) -> Bool {
+    if lhs.streamID != rhs.streamID {return false}
+    if lhs.lastSequence != rhs.lastSequence {return false}
+    if lhs.requests != rhs.requests {return false}
+    if lhs.errors != rhs.errors {return false}
+    if lhs.customersCached != rhs.customersCached {return false}
+    if lhs.customerHits != rhs.customerHits {return false}
+    if lhs.customerMisses != rhs.customerMisses {return false}
+    if lhs.crmWrittenThrough != rhs.crmWrittenThrough {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3057,7 +3397,7 @@ nonisolated extension Acd_V1_AgentStatistics: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Acd_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}at_ms\0\u{1}queued\0\u{1}offered\0\u{1}accepted\0\u{1}declined\0\u{3}offer_timed_out\0\u{1}connected\0\u{1}completed\0\u{3}wrap_up_ended\0\u{1}abandoned\0\u{1}overflowed\0\u{1}closed\0\u{3}callback_requested\0\u{3}agent_state_changed\0\u{3}agent_added\0\u{3}agent_removed\0\u{3}skills_changed\0\u{3}rules_replaced\0\u{3}command_rejected\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}at_ms\0\u{1}queued\0\u{1}offered\0\u{1}accepted\0\u{1}declined\0\u{3}offer_timed_out\0\u{1}connected\0\u{1}completed\0\u{3}wrap_up_ended\0\u{1}abandoned\0\u{1}overflowed\0\u{1}closed\0\u{3}callback_requested\0\u{3}agent_state_changed\0\u{3}agent_added\0\u{3}agent_removed\0\u{3}skills_changed\0\u{3}rules_replaced\0\u{3}command_rejected\0\u{1}received\0\u{4}\u{9}stream_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3237,7 +3577,7 @@ nonisolated extension Acd_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._Messag
         }
       }()
       case 16: try {
-        var v: Acd_V1_AgentRef?
+        var v: Acd_V1_AgentProfile?
         var hadOneofValue = false
         if let current = self.kind {
           hadOneofValue = true
@@ -3263,7 +3603,7 @@ nonisolated extension Acd_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._Messag
         }
       }()
       case 18: try {
-        var v: Acd_V1_AgentRef?
+        var v: Acd_V1_SetSkills?
         var hadOneofValue = false
         if let current = self.kind {
           hadOneofValue = true
@@ -3301,6 +3641,20 @@ nonisolated extension Acd_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._Messag
           self.kind = .commandRejected(v)
         }
       }()
+      case 21: try {
+        var v: Acd_V1_ContactReceived?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .received(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .received(v)
+        }
+      }()
+      case 30: try { try decoder.decodeSingularFixed64Field(value: &self.streamID) }()
       default: break
       }
     }
@@ -3390,7 +3744,14 @@ nonisolated extension Acd_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._Messag
       guard case .commandRejected(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
     }()
+    case .received?: try {
+      guard case .received(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+    }()
     case nil: break
+    }
+    if self.streamID != 0 {
+      try visitor.visitSingularFixed64Field(value: self.streamID, fieldNumber: 30)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -3398,7 +3759,93 @@ nonisolated extension Acd_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._Messag
   public static func ==(lhs: Acd_V1_Event, rhs: Acd_V1_Event) -> Bool {
     if lhs.sequence != rhs.sequence {return false}
     if lhs.atMs != rhs.atMs {return false}
+    if lhs.streamID != rhs.streamID {return false}
     if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Acd_V1_ContactReceived: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContactReceived"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}contact_id\0\u{1}tenant\0\u{1}queue\0\u{1}channel\0\u{3}customer_id\0\u{3}customer_tier\0\u{1}language\0\u{1}priority\0\u{3}ivr_data\0\u{3}required_skills\0\u{3}callback_number\0\u{3}external_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.contactID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.tenant) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.queue) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.channel) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.customerID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.customerTier) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.language) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.priority) }()
+      case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.ivrData) }()
+      case 10: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt32>.self, value: &self.requiredSkills) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.callbackNumber) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.externalID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.contactID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.contactID, fieldNumber: 1)
+    }
+    if !self.tenant.isEmpty {
+      try visitor.visitSingularStringField(value: self.tenant, fieldNumber: 2)
+    }
+    if !self.queue.isEmpty {
+      try visitor.visitSingularStringField(value: self.queue, fieldNumber: 3)
+    }
+    if self.channel != .unspecified {
+      try visitor.visitSingularEnumField(value: self.channel, fieldNumber: 4)
+    }
+    if !self.customerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.customerID, fieldNumber: 5)
+    }
+    if !self.customerTier.isEmpty {
+      try visitor.visitSingularStringField(value: self.customerTier, fieldNumber: 6)
+    }
+    if !self.language.isEmpty {
+      try visitor.visitSingularStringField(value: self.language, fieldNumber: 7)
+    }
+    if self.priority != 0 {
+      try visitor.visitSingularInt32Field(value: self.priority, fieldNumber: 8)
+    }
+    if !self.ivrData.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.ivrData, fieldNumber: 9)
+    }
+    if !self.requiredSkills.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt32>.self, value: self.requiredSkills, fieldNumber: 10)
+    }
+    if !self.callbackNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.callbackNumber, fieldNumber: 11)
+    }
+    if !self.externalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.externalID, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Acd_V1_ContactReceived, rhs: Acd_V1_ContactReceived) -> Bool {
+    if lhs.contactID != rhs.contactID {return false}
+    if lhs.tenant != rhs.tenant {return false}
+    if lhs.queue != rhs.queue {return false}
+    if lhs.channel != rhs.channel {return false}
+    if lhs.customerID != rhs.customerID {return false}
+    if lhs.customerTier != rhs.customerTier {return false}
+    if lhs.language != rhs.language {return false}
+    if lhs.priority != rhs.priority {return false}
+    if lhs.ivrData != rhs.ivrData {return false}
+    if lhs.requiredSkills != rhs.requiredSkills {return false}
+    if lhs.callbackNumber != rhs.callbackNumber {return false}
+    if lhs.externalID != rhs.externalID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

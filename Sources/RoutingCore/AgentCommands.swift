@@ -39,7 +39,7 @@ extension RoutingEngine {
         agents[Int(slot)].occupancy.lastUpdate = now
         agentIndex[profile.id] = slot
         computeMemberships(slot)
-        emit(.agentAdded(profile.id))
+        emit(.agentAdded(profile))
     }
 
     private mutating func resolveAgentSkills(_ skills: [String: Int], tenant: Int32, agent: AgentID) -> [SkillLevel]? {
@@ -80,7 +80,7 @@ extension RoutingEngine {
         guard let resolved = resolveAgentSkills(skills, tenant: agents[Int(slot)].tenant, agent: id) else { return }
         agents[Int(slot)].skills = resolved
         computeMemberships(slot)
-        emit(.skillsChanged(id))
+        emit(.skillsChanged(id, skills: skills))
         assignWork(slot)
         touch(slot)
     }

@@ -33,11 +33,13 @@ public struct ContactSubmission: Sendable, Hashable {
     public var priority: Int
     public var ivrData: [String: String]
     public var callbackNumber: String?
+    /// The telephony side's own id for the contact (call id, chat session); carried to the call card.
+    public var externalID: String?
 
     public init(
         tenant: String, queue: String, channel: Channel, profile: CustomerProfile = .unknownCaller,
         requiredSkills: [String: Int] = [:], priority: Int = 0, ivrData: [String: String] = [:],
-        callbackNumber: String? = nil
+        callbackNumber: String? = nil, externalID: String? = nil
     ) {
         self.tenant = tenant
         self.queue = queue
@@ -47,6 +49,7 @@ public struct ContactSubmission: Sendable, Hashable {
         self.priority = priority
         self.ivrData = ivrData
         self.callbackNumber = callbackNumber
+        self.externalID = externalID
     }
 
     public static let priorityRange = -100...100

@@ -36,6 +36,7 @@ extension RoutingEngine {
         nextContactNumber += 1
         accounting.accepted += 1
         queues[Int(q)].runtime.submitted += 1
+        emit(.received(id, copy submission))
         guard isOpen(queue: q) else {
             queues[Int(q)].runtime.closed += 1
             accounting.closed += 1

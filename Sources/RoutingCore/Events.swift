@@ -38,6 +38,9 @@ public struct Event: Sendable, Hashable {
 }
 
 public enum EventKind: Sendable, Hashable {
+    /// A contact was accepted and given its id; the submission is what the call card records. Comes before the
+    /// contact's `queued` or `closed`. Indirect: a submission is large and rare next to the other events.
+    indirect case received(ContactID, ContactSubmission)
     /// `estimatedWaitSeconds` is nil when no agent who could take the contact is staffed.
     case queued(ContactID, tenant: String, queue: String, position: Int, estimatedWaitSeconds: Int?)
     case offered(ContactID, agent: AgentID, queue: String, expiresAt: Instant)
@@ -53,9 +56,9 @@ public enum EventKind: Sendable, Hashable {
     case closed(ContactID, tenant: String, queue: String)
     case callbackRequested(ContactID, number: String)
     case agentStateChanged(AgentID, state: AgentState, reason: String?)
-    case agentAdded(AgentID)
+    indirect case agentAdded(AgentProfile)
     case agentRemoved(AgentID)
-    case skillsChanged(AgentID)
+    indirect case skillsChanged(AgentID, skills: [String: Int])
     case rulesReplaced(tenants: [String])
     case commandRejected(RejectionCode, message: String)
 }

@@ -1,14 +1,11 @@
 import ACDDaemon
+import CRMStore
 import ArgumentParser
 import Foundation
 import Logging
 import RoutingCore
 import RoutingRules
-import Synchronization
 
-/// Set from signal handlers, read by the daemon's loop: atomics are async-signal-safe.
-private let stopRequested = Atomic<Bool>(false)
-private let reloadRequested = Atomic<Bool>(false)
 
 /// `acdd run`: the routing daemon.
 struct Run: ParsableCommand {
@@ -19,36 +16,64 @@ struct Run: ParsableCommand {
             (a bad rule set is refused, its errors logged, and the old one kept).
             """)
 
+    @Option(help: "YAML file with any of these settings (keys as the flag names); flags win over it.")
+    var config: String?
     @Option(help: "Rule file or directory; default: the rules embedded in the binary.") var rules: String?
-    @Option(help: "ROUTER endpoint for telephony/IVR requests.") var contacts = "tcp://127.0.0.1:5570"
-    @Option(help: "ROUTER endpoint for agent desktops.") var agents = "tcp://127.0.0.1:5571"
-    @Option(help: "PUB endpoint for events.") var events = "tcp://127.0.0.1:5572"
-    @Option(help: "ROUTER endpoint for administration.") var admin = "tcp://127.0.0.1:5573"
-    @Option(help: "Largest accepted request, in bytes.") var maxMessageBytes: Int64 = 64 * 1024
-    @Option(help: "Seed of the random agent-selection strategy.") var seed: UInt64 = 0
-    @Option(help: "Seconds of desktop silence before a forced logout; 0 turns it off.") var heartbeatTimeout = 30
-    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+    @Option(help: "CRM database (SQLite; created and migrated when missing); default: none, every caller unknown.")
+    var crm: String?
+    @Option(help: "Who writes the call cards: in-process (default) or external (an `acdd crm-store` beside it).")
+    var crmWriter: CRMWriter?
+    @Option(help: "ROUTER endpoint for telephony/IVR requests (default tcp://127.0.0.1:5570).") var contacts: String?
+    @Option(help: "ROUTER endpoint for agent desktops (default tcp://127.0.0.1:5571).") var agents: String?
+    @Option(help: "PUB endpoint for events (default tcp://127.0.0.1:5572).") var events: String?
+    @Option(help: "ROUTER endpoint for administration and event replay (default tcp://127.0.0.1:5573).") var admin: String?
+    @Option(help: "Largest accepted request, in bytes (default 65536).") var maxMessageBytes: Int64?
+    @Option(help: "Seed of the random agent-selection strategy (default 0).") var seed: UInt64?
+    @Option(help: "Seconds of desktop silence before a forced logout; 0 turns it off (default 30).") var heartbeatTimeout: Int?
+    @Option(help: "Published events kept for subscribers that missed some (default 262144).") var replayBufferEvents: Int?
+    @Option(help: "Seconds to wait on stop for the CRM store's last writes (default 10).") var shutdownFlush: Int?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: Logger.Level?
 
     func run() throws {
-        let level = logLevel
+        let file: RunConfigFile
+        do {
+            file = try config.map(RunConfigFile.load) ?? RunConfigFile()
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let level = try logLevel ?? file.logLevel.map { name in
+            guard let level = Logger.Level(rawValue: name) else { throw ValidationError("log_level: unknown level '\(name)'") }
+            return level
+        } ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "acdd")
-        let path = rules
+        let path = rules ?? file.rules
         let loadRules: () throws -> RuleSet = {
             if let path { try RuleLoader.load(path: path) } else { try RuleLoader.loadEmbeddedDefault() }
         }
         var configuration = DaemonConfiguration()
-        configuration.contactsEndpoint = contacts
-        configuration.agentsEndpoint = agents
-        configuration.eventsEndpoint = events
-        configuration.adminEndpoint = admin
-        configuration.maximumMessageBytes = maxMessageBytes
-        configuration.seed = seed
-        configuration.heartbeatTimeoutSeconds = heartbeatTimeout
+        configuration.contactsEndpoint = contacts ?? file.contacts ?? configuration.contactsEndpoint
+        configuration.agentsEndpoint = agents ?? file.agents ?? configuration.agentsEndpoint
+        configuration.eventsEndpoint = events ?? file.events ?? configuration.eventsEndpoint
+        configuration.adminEndpoint = admin ?? file.admin ?? configuration.adminEndpoint
+        configuration.maximumMessageBytes = maxMessageBytes ?? file.maxMessageBytes ?? configuration.maximumMessageBytes
+        configuration.seed = seed ?? file.seed ?? configuration.seed
+        configuration.heartbeatTimeoutSeconds = heartbeatTimeout ?? file.heartbeatTimeout ?? configuration.heartbeatTimeoutSeconds
+        configuration.replayBufferEvents = replayBufferEvents ?? file.replayBufferEvents ?? configuration.replayBufferEvents
+        configuration.shutdownFlushSeconds = shutdownFlush ?? file.shutdownFlush ?? configuration.shutdownFlushSeconds
+        configuration.crmDatabasePath = crm ?? file.crm
+        configuration.crmWriter = try crmWriter ?? file.crmWriter.map { name in
+            guard let writer = CRMWriter(rawValue: name) else { throw ValidationError("crm_writer: expected in-process or external, got '\(name)'") }
+            return writer
+        } ?? configuration.crmWriter
+        guard configuration.maximumMessageBytes > 0, configuration.replayBufferEvents > 0 else {
+            throw ValidationError("max-message-bytes and replay-buffer-events must be positive")
+        }
 
         let daemon: RoutingDaemon
         do {
@@ -56,27 +81,24 @@ struct Run: ParsableCommand {
         } catch let errors as RuleErrors {
             FileHandle.standardError.write(Data("\(errors)\n".utf8))
             throw ExitCode.failure
+        } catch let error as CRMError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
         }
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGHUP) { _ in reloadRequested.store(true, ordering: .relaxed) }
-        // A parent may start us with these blocked (Foundation's Process does): they would never arrive.
-        var handled = sigset_t()
-        sigemptyset(&handled)
-        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, signal) }
-        sigprocmask(SIG_UNBLOCK, &handled, nil)
+        Signals.install()
 
         let endpoints = daemon.endpoints
         // Written unbuffered: scripts and tests read it to learn the ports chosen for `*`.
         let banner = "acdd listening contacts=\(endpoints["contacts"]!) agents=\(endpoints["agents"]!) events=\(endpoints["events"]!) admin=\(endpoints["admin"]!)\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
-        logger.info("routing with rules from \(path ?? "the embedded default")")
+        logger.info("routing with rules from \(path ?? "the embedded default"); CRM \(configuration.crmDatabasePath ?? "off")")
         try daemon.run(
-            until: { stopRequested.load(ordering: .relaxed) },
-            takeReloadRequest: { reloadRequested.exchange(false, ordering: .relaxed) })
+            until: { Signals.stopRequested.load(ordering: .relaxed) },
+            takeReloadRequest: { Signals.reloadRequested.exchange(false, ordering: .relaxed) })
         let errors = daemon.errorCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         logger.info("stopped after \(daemon.requestCount) requests; refused: \(errors.isEmpty ? "none" : errors)")
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension CRMWriter: ExpressibleByArgument {}

@@ -37,8 +37,10 @@ import RoutingCore
         case .command(let command):
             return Acd_V1_AdminReply(requestID: request.requestID, events: engine.handle(command, now: now))
         case .statistics:
-            return Acd_V1_AdminReply(requestID: request.requestID, queues: engine.allQueueStatistics(), agents: engine.allAgentStatistics())
-        case .reloadRules:
+            return Acd_V1_AdminReply(
+                requestID: request.requestID, queues: engine.allQueueStatistics(), agents: engine.allAgentStatistics(),
+                daemon: .init())
+        case .reloadRules, .replayEvents:
             return Acd_V1_AdminReply(requestID: request.requestID, events: [])
         }
     }

@@ -84,7 +84,7 @@ import RoutingCore
             #expect(binary == wire && json == wire)
         }
         #expect(kinds.isSuperset(of: [
-            "queued", "offered", "declined", "offerTimedOut", "accepted", "connected", "completed", "wrapUpEnded",
+            "received", "queued", "offered", "declined", "offerTimedOut", "accepted", "connected", "completed", "wrapUpEnded",
             "abandoned", "overflowed", "callbackRequested", "agentStateChanged", "agentAdded", "skillsChanged",
             "rulesReplaced", "commandRejected",
         ]), "\(kinds)")

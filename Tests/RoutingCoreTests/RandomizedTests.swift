@@ -146,13 +146,17 @@ struct LoggedCommand {
         }
 
         // Every contact the engine accepted ends exactly once, or is still live.
+        // Every accepted contact is `received` once, before anything else is said about it.
         var accepted: Set<ContactID> = []
         var ended: [ContactID: Int] = [:]
         for event in h.events {
             switch event.kind {
-            case .queued(let id, _, _, _, _): accepted.insert(id)
+            case .received(let id, _):
+                #expect(accepted.insert(id).inserted, "contact \(id) received twice")
+            case .queued(let id, _, _, _, _):
+                #expect(accepted.contains(id), "contact \(id) queued before it was received")
             case .closed(let id, _, _):
-                accepted.insert(id)
+                #expect(accepted.contains(id), "contact \(id) closed before it was received")
                 ended[id, default: 0] += 1
             case .abandoned(let id, _, _, _), .overflowed(let id, _, nil): ended[id, default: 0] += 1
             case .completed(let id, _, _, _): ended[id, default: 0] += 1

@@ -18,7 +18,12 @@ import RoutingRules
             profile: CustomerProfile(tier: "gold", lifetimeValue: 12_000, churnRisk: 0.4),
             requiredSkills: ["spanish": 5])), now: t0.adding(seconds: 1))
         let contact = ContactID(1)
-        #expect(events.map(\.kind) == [
+        guard case .received(contact, let submission)? = events.first?.kind else {
+            Issue.record("expected received first, got \(events)")
+            return
+        }
+        #expect(submission.profile.tier == "gold")
+        #expect(events.dropFirst().map(\.kind) == [
             .queued(contact, tenant: "telco", queue: "billing", position: 1, estimatedWaitSeconds: 0),
             .offered(contact, agent: "ana", queue: "billing", expiresAt: t0.adding(seconds: 13)),
             .agentStateChanged("ana", state: .reserved, reason: nil),

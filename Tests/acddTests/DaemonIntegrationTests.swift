@@ -8,34 +8,52 @@ import ZeroMQ
 final class RunningDaemon {
     let process = Process()
     private(set) var endpoints: [String: String] = [:]
+    /// The first line the process printed.
+    private(set) var banner = ""
 
     init(_ extraArguments: [String] = []) throws {
-        process.executableURL = CommandLine.acdd
-        process.currentDirectoryURL = CommandLine.repositoryRoot
-        process.arguments = ["run", "--contacts", "tcp://127.0.0.1:*", "--agents", "tcp://127.0.0.1:*",
-                             "--events", "tcp://127.0.0.1:*", "--admin", "tcp://127.0.0.1:*", "--log-level", "warning"] + extraArguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        // First line: "acdd listening contacts=... agents=... events=... admin=..."
-        var line = [UInt8]()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
-        for field in String(decoding: line, as: UTF8.self).split(separator: " ").dropFirst(2) {
+        try start(["run", "--contacts", "tcp://127.0.0.1:*", "--agents", "tcp://127.0.0.1:*",
+                   "--events", "tcp://127.0.0.1:*", "--admin", "tcp://127.0.0.1:*", "--log-level", "warning"] + extraArguments)
+        // "acdd listening contacts=... agents=... events=... admin=..."
+        for field in banner.split(separator: " ").dropFirst(2) {
             let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { endpoints[parts[0]] = parts[1] }
         }
     }
 
-    /// SIGTERM, then the exit status; -1 if it has not exited 5 s later (it is then killed).
+    /// Any other long-running subcommand (`crm-store`), started with exactly these arguments.
+    init(command arguments: [String]) throws {
+        try start(arguments)
+    }
+
+    private func start(_ arguments: [String]) throws {
+        process.executableURL = CommandLine.acdd
+        process.currentDirectoryURL = CommandLine.repositoryRoot
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = [UInt8]()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
+        banner = String(decoding: line, as: UTF8.self)
+    }
+
+    /// SIGTERM, then the exit status; -1 if it has not exited 15 s later (it is then killed).
     func stop() -> Int32 {
         process.terminate()
-        for _ in 0..<500 where process.isRunning { usleep(10_000) }
+        for _ in 0..<1500 where process.isRunning { usleep(10_000) }
         guard !process.isRunning else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             return -1
         }
         return process.terminationStatus
+    }
+
+    /// SIGKILL: a crash, nothing flushed.
+    func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     deinit {
@@ -178,9 +196,86 @@ struct Client {
         #expect(errorCode(try ivr.call(Acd_V1_ContactRequest.with { $0.submit = .with { $0.tenant = "default"; $0.queue = "nope"; $0.channel = .voice } }, reply: Acd_V1_ContactReply.self)) == "unknown_queue")
         #expect(errorCode(try desktop.call(Acd_V1_AgentRequest.with { $0.agentID = "ghost"; $0.ready = .init() }, reply: Acd_V1_AgentReply.self)) == "unknown_agent")
         #expect(errorCode(try desktop.call(Acd_V1_AgentRequest(), reply: Acd_V1_AgentReply.self)) == "invalid_field")
-        // Still serving.
-        let queued = try ivr.call(Acd_V1_ContactRequest.with { $0.submit = .with { $0.tenant = "default"; $0.queue = "general"; $0.channel = .voice } }, reply: Acd_V1_ContactReply.self)
-        guard case .queued? = queued.body else { Issue.record("expected queued, got \(queued)"); return }
+        // A message type the endpoint does not know (a field of another request) is malformed JSON for it.
+        #expect(errorCode(try ivr.call(raw: Array(#"{"transfer": {"contactId": "1"}}"#.utf8), reply: Acd_V1_ContactReply.self)) == "malformed_message")
+        #expect(errorCode(try ivr.call(Acd_V1_ContactRequest.with { $0.submit = .with { $0.tenant = "default"; $0.queue = "general"; $0.channel = .voice; $0.priority = 1000 } }, reply: Acd_V1_ContactReply.self)) == "field_out_of_range")
+        #expect(errorCode(try ivr.call(raw: Array(repeating: 0x0A, count: 70_000), reply: Acd_V1_ContactReply.self)) == "message_too_large")
+
+        let session = try DaemonSession(daemon)
+        try session.addAgent("ann")
+        #expect(errorCode(try session.agent("ann", .accept(.with { $0.contactID = 1 }))) == "unknown_contact")
+        try session.agent("ann", .login(.init()))
+        #expect(errorCode(try session.agent("ann", .login(.init()))) == "agent_already_logged_in")
+        try session.agent("ann", .ready(.init()))
+        let offered = try session.queuedContact()
+        let waiting = try session.queuedContact()
+        #expect(errorCode(try session.agent("ann", .accept(.with { $0.contactID = waiting }))) == "contact_not_offered_to_agent")
+        #expect(errorCode(try session.agent("ann", .complete(.with { $0.contactID = offered }))) == "contact_not_connected_to_agent")
+        let emptyAdmin = try session.admin.call(Acd_V1_AdminRequest.with { $0.requestID = "x" }, reply: Acd_V1_AdminReply.self)
+        guard case .error(let empty)? = emptyAdmin.body else { Issue.record("expected an error"); return }
+        #expect(empty.code == "empty_request" && emptyAdmin.requestID == "x")
+
+        // Refusals changed nothing: the first contact was still offered to ann; the second is hers once she is free.
+        try session.answer(offered, by: "ann")
+        let statistics = try session.statistics()
+        let general = statistics.queues.first { $0.queue == "general" }
+        #expect(general?.waiting == 0 && general?.ringing == 1 && general?.answered == 1)
+        let errors = statistics.daemon.errors
+        #expect(errors["malformed_message"] == 3 && errors["message_too_large"] == 1 && errors["field_out_of_range"] == 1)
+        #expect(errors["agent_already_logged_in"] == 1 && errors["contact_not_offered_to_agent"] == 1)
+        #expect(errors["empty_request"] == 1 && errors["invalid_field"] == 2 && errors["unknown_agent"] == 1 && errors["unknown_contact"] == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func anAgentWhoMissesOffersGoesNotReady() throws {
+        let scratch = try ScratchDirectory()
+        let rules = scratch.path("fast.yaml")
+        try """
+            tenant: default
+            skills: [general]
+            agent_defaults: {max_missed_offers: 2}
+            queues:
+              - {name: general, channel: voice, skills: {general: 1}, offer_timeout: 1, decline_block: 1}
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(["--rules", rules])
+        let session = try DaemonSession(daemon)
+        try session.addAgent("ann")
+        try session.agent("ann", .login(.init()))
+        let desk = try ZMQSocket.subscriber(session.context, daemon.endpoints["events"]!, topic: "agent.ann") {
+            try session.agent("ann", .ready(.init()))
+            try session.agent("ann", .notReady(.with { $0.reason = "warming" }))
+        }
+        _ = try session.queuedContact()
+        try session.agent("ann", .ready(.init()))
+        let reason = try desk.nextEvent(timeout: 10_000) { event -> String? in
+            guard case .agentStateChanged(let change)? = event.kind, change.state == "not_ready", change.reason != "warming" else { return nil }
+            return change.reason
+        }
+        #expect(reason == "no-answer")
+        let statistics = try session.statistics()
+        #expect(statistics.queues.first?.waiting == 1, "the missed contact waits for someone else")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func reloadingRulesUnderLoadKeepsEveryQueuedContact() throws {
+        let daemon = try RunningDaemon(["--rules", "routing-rules"])
+        let session = try DaemonSession(daemon)
+        var contacts: [UInt64] = []
+        for n in 0..<300 {
+            contacts.append(try session.queuedContact())
+            if n % 100 == 50 {
+                let reloaded = try session.admin.call(Acd_V1_AdminRequest.with { $0.reloadRules = .init() }, reply: Acd_V1_AdminReply.self)
+                #expect(reloaded.body == .ack(.init()))
+            }
+            if n == 200 { kill(daemon.process.processIdentifier, SIGHUP) }
+        }
+        let statistics = try session.statistics()
+        #expect(statistics.queues.first { $0.tenant == "default" && $0.queue == "general" }?.waiting == 300)
+        for contact in contacts.shuffled().prefix(20) {
+            let status = try session.ivr.call(Acd_V1_ContactRequest.with { $0.status = .with { $0.contactID = contact } }, reply: Acd_V1_ContactReply.self)
+            guard case .status(let s)? = status.body else { Issue.record("contact \(contact) lost: \(status)"); continue }
+            #expect(s.phase == "queued")
+        }
         #expect(daemon.stop() == 0)
     }
 }

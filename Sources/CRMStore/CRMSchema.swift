@@ -1,0 +1,109 @@
+import GRDB
+
+/// The CRM database's tables, as versioned migrations. Times are Unix milliseconds (UTC) as the daemon's events
+/// carry them; a daemon run is told apart by `stream_id` because contact ids and sequence numbers start again at 1
+/// on every start.
+enum CRMSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: customers, agents, skills, interactions, event cursor") { db in
+            // `revision` rises with every insert or update (see the triggers) so the daemon's profile cache can
+            // fetch only what changed, whoever changed it.
+            try db.execute(sql: """
+                CREATE TABLE crm_revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                INSERT INTO crm_revision VALUES (1, 0);
+
+                CREATE TABLE customers (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL DEFAULT '',
+                    phone TEXT,
+                    tier TEXT,
+                    lifetime_value REAL NOT NULL DEFAULT 0 CHECK (lifetime_value >= 0),
+                    churn_risk REAL NOT NULL DEFAULT 0 CHECK (churn_risk BETWEEN 0 AND 1),
+                    language TEXT,
+                    last_agent_id TEXT,
+                    revision INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE UNIQUE INDEX customers_phone ON customers(phone) WHERE phone IS NOT NULL;
+                CREATE INDEX customers_revision ON customers(revision);
+                CREATE TRIGGER customers_inserted AFTER INSERT ON customers BEGIN
+                    UPDATE crm_revision SET value = value + 1;
+                    UPDATE customers SET revision = (SELECT value FROM crm_revision) WHERE rowid = NEW.rowid;
+                END;
+                CREATE TRIGGER customers_updated AFTER UPDATE ON customers WHEN NEW.revision = OLD.revision BEGIN
+                    UPDATE crm_revision SET value = value + 1;
+                    UPDATE customers SET revision = (SELECT value FROM crm_revision) WHERE rowid = NEW.rowid;
+                END;
+
+                -- Deleted customers, so that caches drop them too.
+                CREATE TABLE customer_deletions (customer_id TEXT NOT NULL, revision INTEGER NOT NULL);
+                CREATE INDEX customer_deletions_revision ON customer_deletions(revision);
+                CREATE TRIGGER customers_deleted AFTER DELETE ON customers BEGIN
+                    UPDATE crm_revision SET value = value + 1;
+                    INSERT INTO customer_deletions VALUES (OLD.id, (SELECT value FROM crm_revision));
+                END;
+
+                CREATE TABLE agents (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    tenant TEXT NOT NULL,
+                    team TEXT,
+                    capacity_voice INTEGER,
+                    capacity_chat INTEGER,
+                    capacity_email INTEGER,
+                    capacity_callback INTEGER,
+                    -- 0 once removed: the row stays for the call cards that name the agent.
+                    active INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE agent_skills (
+                    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+                    skill TEXT NOT NULL,
+                    proficiency INTEGER NOT NULL CHECK (proficiency BETWEEN 1 AND 10),
+                    PRIMARY KEY (agent_id, skill)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE interactions (
+                    stream_id INTEGER NOT NULL,
+                    contact_id INTEGER NOT NULL,
+                    external_id TEXT,
+                    tenant TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    first_queue TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    customer_id TEXT,
+                    customer_tier TEXT,
+                    language TEXT,
+                    priority INTEGER NOT NULL DEFAULT 0,
+                    ivr_data TEXT,
+                    callback_number TEXT,
+                    received_at INTEGER NOT NULL,
+                    first_offered_at INTEGER,
+                    answered_at INTEGER,
+                    ended_at INTEGER,
+                    wrap_up_ended_at INTEGER,
+                    agent_id TEXT,
+                    wait_ms INTEGER,
+                    talk_ms INTEGER,
+                    wrap_up_ms INTEGER,
+                    outcome TEXT,
+                    offers INTEGER NOT NULL DEFAULT 0,
+                    offers_declined INTEGER NOT NULL DEFAULT 0,
+                    offers_missed INTEGER NOT NULL DEFAULT 0,
+                    overflows INTEGER NOT NULL DEFAULT 0,
+                    overflowed_to TEXT,
+                    PRIMARY KEY (stream_id, contact_id)
+                );
+                CREATE INDEX interactions_customer ON interactions(customer_id, received_at);
+                CREATE INDEX interactions_received ON interactions(received_at);
+
+                -- How far the CRM store has written each daemon run's event stream.
+                CREATE TABLE event_cursor (
+                    stream_id INTEGER PRIMARY KEY NOT NULL,
+                    last_sequence INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

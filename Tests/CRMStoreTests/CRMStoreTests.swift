@@ -1,0 +1,168 @@
+import ACDProtocol
+import CRMStore
+import Foundation
+import GRDB
+import RoutingCore
+import Testing
+
+/// A CRM database in a fresh temporary file, removed afterwards.
+final class TemporaryCRM {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("crm-\(UUID().uuidString).sqlite").path
+    let database: CRMDatabase
+
+    init() throws {
+        database = try CRMDatabase(path: path)
+    }
+
+    func rows(_ sql: String) throws -> [Row] {
+        try database.pool.read { try Row.fetchAll($0, sql: sql) }
+    }
+
+    deinit {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
+
+@Suite struct CustomerDirectoryTests {
+    @Test func changesAreReadByRevisionAndTheCacheFollowsThem() throws {
+        let crm = try TemporaryCRM()
+        try crm.database.importRecords(customers: [
+            CustomerRecord(id: "a", name: "A", phone: "+1", tier: "gold", lifetimeValue: 10, churnRisk: 0.5, language: "es"),
+            CustomerRecord(id: "b", name: "B", phone: "+2"),
+        ], agents: [])
+        var directory = CustomerDirectory()
+        directory.apply(try crm.database.customerChanges(since: 0))
+        #expect(directory.count == 2)
+        #expect(directory.profile(customerID: nil, ani: "+1")?.tier == "gold")
+        #expect(directory.profile(customerID: "a", ani: nil)?.language == "es")
+        #expect(directory.profile(customerID: "zz", ani: "+9") == nil)
+
+        // Edited by any SQL client: only the changed row comes back, and an old phone number stops matching.
+        try crm.database.pool.write { db in
+            try db.execute(sql: "UPDATE customers SET phone = '+3', last_agent_id = 'ann' WHERE id = 'a'")
+        }
+        let changes = try crm.database.customerChanges(since: directory.revision)
+        #expect(changes.changed.map(\.profile.customerID) == ["a"])
+        directory.apply(changes)
+        #expect(directory.profile(customerID: nil, ani: "+1") == nil)
+        #expect(directory.profile(customerID: nil, ani: "+3")?.lastAgent == AgentID("ann"))
+
+        try crm.database.pool.write { try $0.execute(sql: "DELETE FROM customers WHERE id = 'b'") }
+        let deletion = try crm.database.customerChanges(since: directory.revision)
+        #expect(deletion.deleted == ["b"] && deletion.changed.isEmpty)
+        directory.apply(deletion)
+        #expect(directory.count == 1 && directory.profile(customerID: nil, ani: "+2") == nil)
+        #expect(try crm.database.customerChanges(since: directory.revision).isEmpty)
+    }
+}
+
+@Suite struct CallCardWriterTests {
+    /// The wire events of a small day: a contact handled with a decline on the way, one abandoned, one closed
+    /// by overflow to the IVR, and an agent added and retrained.
+    static func dayOfEvents() throws -> [Acd_V1_Event] {
+        let rules = try RuleSetFixture.rules()
+        var engine = try RoutingEngine(rules: rules, seed: 1)
+        var events: [Event] = []
+        var now = Instant(seconds: 1_800_000_000)
+        func run(_ command: Command) { events += engine.handle(command, now: now) }
+        run(.addAgent(AgentProfile(id: "ann", name: "Ann", tenant: "t", skills: ["general": 5])))
+        run(.addAgent(AgentProfile(id: "bob", name: "Bob", tenant: "t", skills: ["general": 7])))
+        run(.setSkills("ann", skills: ["general": 6]))
+        run(.login("ann"))
+        run(.login("bob"))
+        run(.submit(ContactSubmission(
+            tenant: "t", queue: "q", channel: .voice, profile: CustomerProfile(customerID: "C-1", tier: "gold"),
+            ivrData: ["intent": "invoice"], externalID: "call-1")))
+        run(.ready("ann"))
+        now = now.adding(seconds: 2)
+        run(.decline("ann", ContactID(1)))
+        run(.ready("bob"))
+        now = now.adding(seconds: 3)
+        run(.accept("bob", ContactID(1)))
+        now = now.adding(seconds: 60)
+        run(.complete("bob", ContactID(1)))
+        now = now.adding(seconds: 5)
+        run(.endWrapUp("bob", ContactID(1)))
+        run(.notReady("ann", reason: "lunch"))
+        run(.notReady("bob", reason: "lunch"))
+        run(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)))
+        now = now.adding(seconds: 4)
+        run(.abandon(ContactID(2)))
+        run(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)))
+        events += engine.advance(to: now.adding(seconds: 120))
+        return events.map { Acd_V1_Event($0, streamID: 42) }
+    }
+
+    @Test func cardsRecordEachContactFromArrivalToWrapUp() throws {
+        let crm = try TemporaryCRM()
+        try crm.database.importRecords(customers: [CustomerRecord(id: "C-1", name: "One")], agents: [])
+        let writer = CallCardWriter(database: crm.database)
+        #expect(try writer.follow(stream: 42) == 0)
+        let events = try Self.dayOfEvents()
+        try writer.write(events)
+        #expect(writer.writtenThrough == events.last!.sequence && writer.orphanEvents == 0)
+
+        let cards = try crm.rows("SELECT * FROM interactions ORDER BY contact_id")
+        #expect(cards.count == 3)
+        let handled = cards[0]
+        let text: [String?] = ["external_id", "customer_id", "customer_tier", "agent_id", "outcome"].map { handled[$0] }
+        #expect(text == ["call-1", "C-1", "gold", "bob", "completed"])
+        let numbers: [Int64?] = ["offers", "offers_declined", "wait_ms", "talk_ms", "wrap_up_ms"].map { handled[$0] }
+        #expect(numbers == [2, 1, 5_000, 60_000, 5_000])
+        #expect(handled["ivr_data"] == #"{"intent":"invoice"}"#)
+        #expect(cards[1]["outcome"] == "abandoned" && cards[1]["wait_ms"] == 4_000)
+        #expect(cards[2]["outcome"] == "overflowed_to_ivr" && cards[2]["overflowed_to"] == "ivr")
+        #expect(try crm.rows("SELECT last_agent_id FROM customers").first?["last_agent_id"] == "bob")
+        #expect(try crm.rows("SELECT proficiency FROM agent_skills WHERE agent_id = 'ann'").first?["proficiency"] == 6)
+    }
+
+    @Test func batchesResentAfterARestartAreNotWrittenTwice() throws {
+        let events = try Self.dayOfEvents()
+        let once = try TemporaryCRM()
+        let oneWriter = CallCardWriter(database: once.database)
+        _ = try oneWriter.follow(stream: 42)
+        try oneWriter.write(events)
+
+        // In pieces, each resent with some of the previous one, and a writer restarted half-way.
+        let pieces = try TemporaryCRM()
+        var writer = CallCardWriter(database: pieces.database)
+        _ = try writer.follow(stream: 42)
+        var start = 0
+        var random = SplitMix64(seed: 5)
+        while start < events.count {
+            let end = min(events.count, start + 1 + Int(random.next() % 7))
+            let overlap = max(0, start - Int(random.next() % 4))
+            try writer.write(Array(events[overlap..<end]))
+            start = end
+            if start > events.count / 2, start < events.count, random.next() % 3 == 0 {
+                writer = CallCardWriter(database: pieces.database)
+                #expect(try writer.follow(stream: 42) == events[end - 1].sequence)
+            }
+        }
+        try writer.write(events)
+        let all = "SELECT * FROM interactions ORDER BY contact_id"
+        #expect(try pieces.rows(all) == once.rows(all))
+        #expect(try pieces.rows("SELECT * FROM event_cursor") == once.rows("SELECT * FROM event_cursor"))
+    }
+
+    @Test func aNewDaemonRunStartsItsOwnCards() throws {
+        let crm = try TemporaryCRM()
+        let events = try Self.dayOfEvents()
+        let writer = CallCardWriter(database: crm.database)
+        _ = try writer.follow(stream: 42)
+        try writer.write(events)
+        #expect(try writer.follow(stream: 43) == 0)
+        try writer.write(events.map { var event = $0; event.streamID = 43; return event })
+        #expect(try crm.rows("SELECT count(*) AS n FROM interactions").first?["n"] == 6)
+        #expect(try crm.rows("SELECT count(*) AS n FROM event_cursor").first?["n"] == 2)
+    }
+}
+
+enum RuleSetFixture {
+    /// One tenant `t`, one voice queue `q` that overflows to the IVR after 60 s.
+    static func rules() throws -> RuleSet {
+        let queue = QueueRules(
+            name: "q", channel: .voice, skills: ["general": 1], maxWaitSeconds: 60, overflow: .ivr, wrapUp: .manual)
+        return RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])])
+    }
+}

@@ -1,0 +1,163 @@
+import ACDProtocol
+import Foundation
+import GRDB
+import Testing
+import ZeroMQ
+
+/// The daemon with a real CRM database: profiles from the customers table, call cards from the event stream,
+/// in-process and as a separate `acdd crm-store`.
+@Suite(.serialized) struct CRMIntegrationTests {
+    @Test func aVIPCallerJumpsTheQueueAndBothCallCardsAreInSQLite() throws {
+        let scratch = try ScratchDirectory()
+        let crm = scratch.path("crm.sqlite")
+        let seeded = try CommandLine.run(["seed-demo", "--crm", crm, "--customers", "10", "--agents", "0"])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        #expect(seeded.stdout.contains("14 customers, 0 agents"))
+
+        let daemon = try RunningDaemon(["--rules", "routing-rules/default.yaml", "--crm", crm])
+        let session = try DaemonSession(daemon)
+        #expect(try session.addAgent("ann").body == .ack(.init()))
+        #expect(try session.agent("ann", .login(.init())).body == .ack(.init()))
+        var warm = false
+        let desk = try ZMQSocket.subscriber(session.context, daemon.endpoints["events"]!, topic: "agent.ann") {
+            warm.toggle()
+            try session.agent("ann", .notReady(.with { $0.reason = warm ? "warming" : "briefing" }))
+        }
+
+        // An ordinary caller first, then a VIP, both recognised by their number (ANI).
+        let ordinary = try session.queuedContact(ani: "+15550100004")
+        let vip = try session.queuedContact(ani: "+15550100001")
+        #expect(try session.agent("ann", .ready(.init())).body == .ack(.init()))
+        let offered = try desk.nextEvent { event -> UInt64? in
+            if case .offered(let offer)? = event.kind { offer.contactID } else { nil }
+        }
+        #expect(offered == vip)
+        usleep(20_000)
+        try session.answer(vip, by: "ann")
+        let statistics = try session.statistics()
+        #expect(statistics.daemon.customerHits == 2)
+        #expect(statistics.daemon.customersCached == 14)
+        #expect(daemon.stop() == 0)
+
+        // SIGTERM flushed the store: the VIP's card is complete, the ordinary caller's still open.
+        let cards = try crmRows(crm, "SELECT * FROM interactions ORDER BY contact_id")
+        #expect(cards.count == 2)
+        let vipCard = try #require(cards.first { $0["contact_id"] == Int64(vip) })
+        #expect(vipCard["customer_id"] == "C-VIP-1")
+        #expect(vipCard["customer_tier"] == "vip")
+        #expect(vipCard["channel"] == "voice" && vipCard["queue"] == "general")
+        #expect(vipCard["agent_id"] == "ann" && vipCard["outcome"] == "completed")
+        #expect(vipCard["ivr_data"] == #"{"intent":"invoice"}"#)
+        #expect(vipCard["offers"] == 1 && vipCard["offers_missed"] == 0)
+        let times: [Int64?] = ["received_at", "first_offered_at", "answered_at", "ended_at", "wrap_up_ended_at"].map { vipCard[$0] }
+        #expect(times.allSatisfy { $0 != nil }, "\(vipCard)")
+        let known = times.compactMap { $0 }
+        #expect(known == known.sorted(), "times out of order: \(vipCard)")
+        #expect(vipCard["wait_ms"] == known[2] - known[0])
+        let ordinaryCard = try #require(cards.first { $0["contact_id"] == Int64(ordinary) })
+        #expect(ordinaryCard["customer_id"] == "C-1")
+        #expect((ordinaryCard["ended_at"] as Int64?) == nil && (ordinaryCard["outcome"] as String?) == nil)
+
+        // The customer's last agent, and the agent added over admin, are in the CRM too.
+        #expect(try crmRows(crm, "SELECT last_agent_id FROM customers WHERE id = 'C-VIP-1'").first?["last_agent_id"] == "ann")
+        let skills = try crmRows(crm, "SELECT skill, proficiency FROM agent_skills WHERE agent_id = 'ann'")
+        #expect(skills.count == 1 && skills.first?["skill"] == "general" && skills.first?["proficiency"] == 6)
+    }
+
+    @Test func agentsInTheCRMAreStaffedAtStartAndTheirLastCustomersPreferThem() throws {
+        let scratch = try ScratchDirectory()
+        let crm = scratch.path("crm.sqlite")
+        #expect(try CommandLine.run(["seed-demo", "--crm", crm, "--customers", "0"]).status == 0)
+        let refused = try CommandLine.run(["seed-demo", "--crm", crm])
+        #expect(refused.status != 0 && refused.stderr.contains("only fills an empty database"), "\(refused.stderr)")
+
+        let daemon = try RunningDaemon(["--crm", crm])
+        let session = try DaemonSession(daemon)
+        let statistics = try session.statistics()
+        #expect(statistics.agents.count == 12)
+        #expect(statistics.agents.allSatisfy { $0.tenant == "default" && $0.state == "logged_out" })
+
+        // The CRM is edited while the daemon runs: the change reaches routing within the refresh interval.
+        try crmDatabase(crm).write { db in
+            try db.execute(sql: "UPDATE customers SET last_agent_id = 'agent-02' WHERE id = 'C-GOLD-1'")
+        }
+        try session.agent("agent-02", .login(.init()))
+        var phase = ""
+        for _ in 0..<40 where phase != "holding_for_preferred_agent" {
+            usleep(100_000)
+            let contact = try session.queuedContact(customerID: "C-GOLD-1")
+            let status = try session.ivr.call(Acd_V1_ContactRequest.with { $0.status = .with { $0.contactID = contact } }, reply: Acd_V1_ContactReply.self)
+            if case .status(let s)? = status.body { phase = s.phase }
+        }
+        #expect(phase == "holding_for_preferred_agent")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aSeparateStoreThatCrashesAndRestartsWritesEveryCallCardOnce() throws {
+        let scratch = try ScratchDirectory()
+        let crm = scratch.path("crm.sqlite")
+        let daemon = try RunningDaemon(["--crm", crm, "--crm-writer", "external"])
+        let storeArguments = ["crm-store", "--crm", crm, "--connect", daemon.endpoints["events"]!,
+                              "--admin", daemon.endpoints["admin"]!, "--log-level", "warning"]
+        var store = try RunningDaemon(command: storeArguments)
+        #expect(store.banner.hasPrefix("acdd crm-store following"))
+        let session = try DaemonSession(daemon)
+        try session.addAgent("ann")
+        try session.agent("ann", .login(.init()))
+        try session.agent("ann", .ready(.init()))
+
+        // Ann is free for each contact in turn: it is offered to her as it arrives.
+        func handle(_ count: Int) throws {
+            for _ in 0..<count { try session.answer(try session.queuedContact(), by: "ann") }
+        }
+        try handle(10)
+        var writtenBeforeCrash: Int64 = 0
+        for _ in 0..<200 where writtenBeforeCrash == 0 {
+            usleep(20_000)
+            writtenBeforeCrash = try crmRows(crm, "SELECT max(last_sequence) AS s FROM event_cursor").first?["s"] ?? 0
+        }
+        #expect(writtenBeforeCrash > 0)
+        store.crash()
+        // More events than one replay batch (4096) while the store is down: it catches up in several.
+        try handle(600)
+        store = try RunningDaemon(command: storeArguments)
+        try handle(10)
+
+        let last = try session.statistics().daemon.lastSequence
+        var written: Int64 = 0
+        for _ in 0..<200 where written < Int64(last) {
+            usleep(50_000)
+            written = try crmRows(crm, "SELECT max(last_sequence) AS s FROM event_cursor").first?["s"] ?? 0
+        }
+        #expect(written == Int64(last))
+        #expect(store.stop() == 0)
+        #expect(daemon.stop() == 0)
+        let cards = try crmRows(crm, "SELECT offers, outcome, wrap_up_ended_at FROM interactions")
+        #expect(cards.count == 620)
+        #expect(cards.allSatisfy { $0["offers"] == 1 && $0["outcome"] == "completed" && ($0["wrap_up_ended_at"] as Int64?) != nil })
+    }
+
+    @Test func aConfigFileSetsWhatTheFlagsDoAndAnUnknownKeyIsRefused() throws {
+        let scratch = try ScratchDirectory()
+        let config = scratch.path("acdd.yaml")
+        try """
+            rules: \(CommandLine.repositoryRoot.path)/routing-rules/default.yaml
+            crm: crm.sqlite
+            contacts: tcp://127.0.0.1:*
+            agents: tcp://127.0.0.1:*
+            events: tcp://127.0.0.1:*
+            admin: tcp://127.0.0.1:*
+            heartbeat-timeout: 5
+            log_level: warning
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(command: ["run", "--config", config])
+        #expect(daemon.banner.hasPrefix("acdd listening contacts=tcp://127.0.0.1:"))
+        #expect(daemon.stop() == 0)
+        #expect(FileManager.default.fileExists(atPath: scratch.path("crm.sqlite")), "the CRM path is relative to the file")
+
+        try "rules: x\nheartbeat_timout: 5\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let refused = try CommandLine.run(["run", "--config", config])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("acdd.yaml:2: unknown setting 'heartbeat_timout'"), "\(refused.stderr)")
+    }
+}
