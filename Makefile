@@ -1,9 +1,13 @@
 # The two commands the README documents, plus the benchmark.
 .PHONY: run check-rules test bench rules deps
 
-# Builds release and runs the routing daemon with every shipped rule file, on the default loopback endpoints.
+# Builds release and runs the routing daemon with the default rules and a CRM database (demo data on first run),
+# on the default loopback endpoints.
+CRM ?= acdd-crm.sqlite
 run: deps
-	swift run -c release acdd run --rules routing-rules
+	swift build -c release --product acdd
+	[ -e $(CRM) ] || .build/release/acdd seed-demo --crm $(CRM)
+	.build/release/acdd run --rules routing-rules/default.yaml --crm $(CRM)
 
 # Validates rule files and prints what they define.
 check-rules: deps
@@ -17,7 +21,7 @@ test: deps
 bench:
 	swift run -c release acd-bench core
 
-# Debian packages the build needs (libzmq3-dev, tzdata), installed only when missing.
+# Debian packages the build needs (libzmq3-dev, libsqlite3-dev, tzdata), installed only when missing.
 deps:
 	scripts/install-deps
 

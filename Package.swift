@@ -79,6 +79,8 @@ let package = Package(
             dependencies: [
                 "RoutingCore",
                 "RoutingRules",
+                "ACDProtocol",
+                "CRMStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/acd-bench"

@@ -31,12 +31,12 @@ extension CRMDatabase {
     public func importRecords(customers: [CustomerRecord], agents: [AgentProfile]) throws(CRMError) {
         try write { db in
             for customer in customers {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO customers (id, name, phone, tier, lifetime_value, churn_risk, language)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET name = excluded.name, phone = excluded.phone, tier = excluded.tier,
                         lifetime_value = excluded.lifetime_value, churn_risk = excluded.churn_risk, language = excluded.language
-                    """, arguments: [
+                    """).execute(arguments: [
                         customer.id, customer.name, customer.phone, customer.tier, customer.lifetimeValue,
                         customer.churnRisk, customer.language,
                     ])

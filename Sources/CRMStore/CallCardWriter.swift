@@ -109,9 +109,8 @@ public final class CallCardWriter {
                 card.waitMs = connected.waitMs
             }
             if known, let customer = openCards[connected.contactID]?.customerID {
-                try db.execute(
-                    sql: "UPDATE customers SET last_agent_id = ? WHERE id = ? AND last_agent_id IS NOT ?",
-                    arguments: [connected.agentID, customer, connected.agentID])
+                try db.cachedStatement(sql: "UPDATE customers SET last_agent_id = ? WHERE id = ? AND last_agent_id IS NOT ?")
+                    .execute(arguments: [connected.agentID, customer, connected.agentID])
             }
             return known
         case .completed(let completed)?:

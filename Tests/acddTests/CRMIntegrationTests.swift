@@ -155,6 +155,14 @@ import ZeroMQ
         #expect(daemon.stop() == 0)
         #expect(FileManager.default.fileExists(atPath: scratch.path("crm.sqlite")), "the CRM path is relative to the file")
 
+        // The documented example parses; flags win over it (ports chosen by the system, a scratch database).
+        let example = try RunningDaemon([
+            "--config", CommandLine.repositoryRoot.appendingPathComponent("docs/acdd.example.yaml").path,
+            "--crm", scratch.path("example.sqlite")])
+        #expect(example.endpoints["contacts"]?.hasPrefix("tcp://127.0.0.1:") == true)
+        #expect(example.endpoints["contacts"] != "tcp://127.0.0.1:5570")
+        #expect(example.stop() == 0)
+
         try "rules: x\nheartbeat_timout: 5\n".write(toFile: config, atomically: true, encoding: .utf8)
         let refused = try CommandLine.run(["run", "--config", config])
         #expect(refused.status != 0)
