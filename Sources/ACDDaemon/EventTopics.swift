@@ -1,11 +1,15 @@
 import RoutingCore
 
 /// PUB topics: `all` carries every event once (the CRM store, loggers); `agent.<agent_id>` what a desktop needs;
-/// `contact.<contact_id>` what an IVR needs; `system` what concerns nobody in particular. An event about both an
+/// `contact.<contact_id>` what an IVR needs; `system` what concerns nobody in particular; `stats.<tenant>.<queue>`
+/// a queue's statistics once a second, for wallboards. An event about both an
 /// agent and a contact (offered, connected, ...) also goes out under both. Publishing under a topic nobody
 /// subscribes to costs little: libzmq filters at the publisher.
 enum EventTopics {
     static let everything = "all"
+
+    /// Where a queue's statistics snapshot goes once a second (a `QueueStatistics` message, not an `Event`).
+    static func statistics(tenant: String, queue: String) -> String { "stats.\(tenant).\(queue)" }
 
     static func topics(for kind: EventKind) -> [String] {
         switch kind {

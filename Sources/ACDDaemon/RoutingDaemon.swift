@@ -30,6 +30,7 @@ public final class RoutingDaemon {
     private var lastHeardFrom: [AgentID: Instant] = [:]
     private let heartbeatTimeoutMilliseconds: Int64
     private var nextHeartbeatSweep = Instant.epoch
+    private var nextStatisticsPush = Instant.epoch
     /// Random per start: subscribers tell this run's sequence numbers from a previous run's.
     public let streamID: UInt64
     private var replay: EventReplayBuffer
@@ -181,10 +182,28 @@ public final class RoutingDaemon {
         if let customerFeed { for changes in customerFeed.take() { customers.apply(changes) } }
         fireTimers()
         logOutSilentDesktops()
+        publishQueueStatistics()
         // A bounded batch per socket keeps one busy client from starving the others.
         for _ in 0..<256 where ready[0] { guard try serve(contacts, handle: handleContactRequest) else { break } }
         for _ in 0..<256 where ready[1] { guard try serve(agents, handle: handleAgentRequest) else { break } }
         for _ in 0..<64 where ready[2] { guard try serve(admin, handle: handleAdminRequest) else { break } }
+    }
+
+    /// Once a second, each queue's statistics under `stats.<tenant>.<queue>`, for wallboards. Not events: they
+    /// carry no sequence number, and a missed one is simply replaced by the next.
+    private func publishQueueStatistics() {
+        let now = clock()
+        guard now >= nextStatisticsPush else { return }
+        nextStatisticsPush = now.adding(milliseconds: 1000)
+        for statistics in engine.allQueueStatistics() {
+            let payload = WireCodec.encode(Acd_V1_QueueStatistics(statistics), as: .binary)
+            let topic = EventTopics.statistics(tenant: statistics.tenant, queue: statistics.queue)
+            do {
+                try events.send([Array(topic.utf8), payload], dontWait: true)
+            } catch {
+                logger.error("publishing statistics of \(topic) failed: \(error)")
+            }
+        }
     }
 
     /// Once a second: force the logout of agents whose desktop has been silent past the heartbeat timeout.

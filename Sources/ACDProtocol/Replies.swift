@@ -153,7 +153,7 @@ extension Acd_V1_Channel {
 }
 
 extension Acd_V1_QueueStatistics {
-    init(_ stats: QueueStatistics) {
+    public init(_ stats: QueueStatistics) {
         self.init()
         tenant = stats.tenant
         queue = stats.queue

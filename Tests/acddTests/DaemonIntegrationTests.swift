@@ -257,6 +257,36 @@ struct Client {
         #expect(daemon.stop() == 0)
     }
 
+    @Test func skillsDecideWhoIsOfferedAndWallboardsGetQueueStatistics() throws {
+        let daemon = try RunningDaemon()
+        let session = try DaemonSession(daemon)
+        let wallboard = try ZMQSocket(session.context, type: .subscriber)
+        try wallboard.setLinger(milliseconds: 0)
+        try wallboard.subscribe("stats.default.support")
+        try wallboard.connect(daemon.endpoints["events"]!)
+        try session.addAgent("ann", skills: ["general": 9])
+        try session.addAgent("bob", skills: ["general": 2, "support": 7])
+        for agent in ["ann", "bob"] {
+            try session.agent(agent, .login(.init()))
+            try session.agent(agent, .ready(.init()))
+        }
+        // Ann has been idle longer, but only Bob has the support skill.
+        let support = try session.queuedContact(queue: "support")
+        let status = try session.ivr.call(Acd_V1_ContactRequest.with { $0.status = .with { $0.contactID = support } }, reply: Acd_V1_ContactReply.self)
+        guard case .status(let s)? = status.body else { Issue.record("no status: \(status)"); return }
+        #expect(s.phase == "offered" && s.agentID == "bob")
+
+        // Snapshots come once a second; one taken after the submission counts it.
+        var snapshot: Acd_V1_QueueStatistics?
+        for _ in 0..<4 where snapshot?.submitted != 1 {
+            guard try wallboard.waitForMessage(timeout: 1_500), let frames = try wallboard.receive() else { continue }
+            #expect(frames[0] == Array("stats.default.support".utf8))
+            snapshot = try Acd_V1_QueueStatistics(serializedBytes: frames[1])
+        }
+        #expect(snapshot?.queue == "support" && snapshot?.submitted == 1 && snapshot?.ringing == 1)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func reloadingRulesUnderLoadKeepsEveryQueuedContact() throws {
         let daemon = try RunningDaemon(["--rules", "routing-rules"])
         let session = try DaemonSession(daemon)
