@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "CRMStore", targets: ["CRMStore"]),
         .executable(name: "acdd", targets: ["acdd"]),
         .executable(name: "acd-bench", targets: ["acd-bench"]),
+        .executable(name: "acd-sim", targets: ["acd-sim"]),
+        .library(name: "ACDSimulation", targets: ["ACDSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -84,6 +86,28 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/acd-bench"
+        ),
+        // The load simulator: scenarios played against the routing core in virtual time.
+        .target(
+            name: "ACDSimulation",
+            dependencies: [
+                "RoutingCore", "Yams",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            path: "simulators/Sources/ACDSimulation"
+        ),
+        .executableTarget(
+            name: "acd-sim",
+            dependencies: [
+                "ACDSimulation", "RoutingRules", "RoutingCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "simulators/Sources/acd-sim"
+        ),
+        .testTarget(
+            name: "ACDSimulationTests",
+            dependencies: ["ACDSimulation", "RoutingRules", "RoutingCore"],
+            path: "simulators/Tests/ACDSimulationTests"
         ),
         .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
