@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ACDSimulationTests",
-            dependencies: ["ACDSimulation", "RoutingRules", "RoutingCore"],
+            dependencies: ["ACDSimulation", "RoutingRules", "RoutingCore", "acd-sim"],
             path: "simulators/Tests/ACDSimulationTests"
         ),
         .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),

@@ -111,9 +111,11 @@ public struct ArrivalStream: Decodable, Sendable {
     public var requiredSkills: [String: Int] = [:]
     /// Overrides the scenario's patience for this stream.
     public var patience: Distribution?
+    /// Every contact of this stream has this tier (a VIP line), instead of one drawn from the customer mix.
+    public var tier: String?
 
     enum CodingKeys: String, CodingKey {
-        case queue, schedule, bursts, priority, patience
+        case queue, schedule, bursts, priority, patience, tier
         case ratePerHour = "rate_per_hour"
         case handleTime = "handle_time"
         case requiredSkills = "required_skills"
@@ -129,6 +131,7 @@ public struct ArrivalStream: Decodable, Sendable {
         priority = try c.decodeIfPresent(Int.self, forKey: .priority) ?? 0
         requiredSkills = try c.decodeIfPresent([String: Int].self, forKey: .requiredSkills) ?? [:]
         patience = try c.decodeIfPresent(Distribution.self, forKey: .patience)
+        tier = try c.decodeIfPresent(String.self, forKey: .tier)
     }
 
     /// The rate in force at `time`.

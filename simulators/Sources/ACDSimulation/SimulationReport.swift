@@ -84,6 +84,7 @@ public struct SimulationReport: Sendable {
         lines.append(header)
         for queue in queues {
             lines.append(row(queue.name, queue.figures))
+            if let worst = worstMoments(of: queue.name) { lines.append("  " + worst) }
             if let p = queue.prediction {
                 var model = "  \(p.model == "erlang_c" ? "Erlang C" : "Erlang A") with \(p.agents) agents:"
                 if let sl = p.serviceLevelPercent { model += " SL \(format(sl))%" }
@@ -106,6 +107,20 @@ public struct SimulationReport: Sendable {
         }
         if rejectedCommands > 0 { lines.append("commands the engine refused (offers gone by the time a desktop answered, ...): \(rejectedCommands)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The day's worst sample for a queue: what a day's average hides (an outage, a surge).
+    func worstMoments(of queue: String) -> String? {
+        let withSL = samples.filter { $0.serviceLevelPercent[queue] != nil }
+        guard let lowest = withSL.min(by: { $0.serviceLevelPercent[queue]! < $1.serviceLevelPercent[queue]! }),
+              let longest = samples.max(by: { ($0.waiting[queue] ?? 0) < ($1.waiting[queue] ?? 0) }) else { return nil }
+        return "worst moments: SL \(format(lowest.serviceLevelPercent[queue]!))% just before \(clock(lowest.time)), "
+            + "\(longest.waiting[queue] ?? 0) waiting at \(clock(longest.time))"
+    }
+
+    private func clock(_ seconds: Double) -> String {
+        let minutes = Int(seconds / 60)
+        return String(format: "%02d:%02d", minutes / 60, minutes % 60)
     }
 
     private func row(_ name: String, _ f: Figures) -> String {

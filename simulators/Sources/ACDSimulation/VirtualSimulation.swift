@@ -186,7 +186,7 @@ public struct VirtualSimulation {
 
     private mutating func arrive(on index: Int) {
         let stream = scenario.arrivals[index]
-        let profile: CustomerProfile
+        var profile: CustomerProfile
         if !returning.isEmpty, random.unit() < scenario.customers.repeatCallers {
             let caller = returning[Int(random.next() % UInt64(returning.count))]
             var known = caller.profile
@@ -200,6 +200,7 @@ public struct VirtualSimulation {
                 lifetimeValue: max(0, mix.lifetimeValue.sample(&random)),
                 churnRisk: min(1, max(0, mix.churnRisk.sample(&random))), language: random.pick(mix.languages))
         }
+        if let tier = stream.tier { profile.tier = tier }
         let arrivedAt = elapsed
         run(.submit(ContactSubmission(
             tenant: scenario.tenant, queue: stream.queue, channel: recorder.channel(of: stream.queue), profile: profile,
