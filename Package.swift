@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "acd-bench", targets: ["acd-bench"]),
         .executable(name: "acd-sim", targets: ["acd-sim"]),
         .library(name: "ACDSimulation", targets: ["ACDSimulation"]),
+        .library(name: "ACDClient", targets: ["ACDClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -87,11 +88,13 @@ let package = Package(
             ],
             path: "bench/Sources/acd-bench"
         ),
+        // A client of the protocol for integrators: IVR side, desktop side, admin, events.
+        .target(name: "ACDClient", dependencies: ["ACDProtocol", "ZeroMQ"]),
         // The load simulator: scenarios played against the routing core in virtual time.
         .target(
             name: "ACDSimulation",
             dependencies: [
-                "RoutingCore", "Yams",
+                "RoutingCore", "Yams", "ACDClient", "ACDProtocol", "CRMStore",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             path: "simulators/Sources/ACDSimulation"
@@ -106,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ACDSimulationTests",
-            dependencies: ["ACDSimulation", "RoutingRules", "RoutingCore", "acd-sim"],
+            dependencies: ["ACDSimulation", "RoutingRules", "RoutingCore", "acd-sim", "acdd"],
             path: "simulators/Tests/ACDSimulationTests"
         ),
         .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),

@@ -142,7 +142,7 @@ extension Acd_V1_AdminReply {
 }
 
 extension Acd_V1_Channel {
-    init(_ channel: Channel) {
+    public init(_ channel: Channel) {
         self = switch channel {
         case .voice: .voice
         case .chat: .chat

@@ -47,3 +47,29 @@ extension CRMDatabase {
         }
     }
 }
+
+/// What the call cards of one daemon run say, for reconciling a run with what a client saw.
+public struct CallCardCounts: Sendable {
+    public var cards = 0
+    public var answered = 0
+    public var abandoned = 0
+    /// How far the store has written the run's events.
+    public var writtenThrough: UInt64 = 0
+}
+
+extension CRMDatabase {
+    public func callCardCounts(stream: UInt64, receivedSince: Int64) throws(CRMError) -> CallCardCounts {
+        try read { db in
+            let id = Int64(bitPattern: stream)
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS cards, count(answered_at) AS answered,
+                       coalesce(sum(outcome = 'abandoned'), 0) AS abandoned
+                FROM interactions WHERE stream_id = ? AND received_at >= ?
+                """, arguments: [id, receivedSince])
+            let written = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM event_cursor WHERE stream_id = ?", arguments: [id]) ?? 0
+            return CallCardCounts(
+                cards: row?["cards"] ?? 0, answered: row?["answered"] ?? 0, abandoned: row?["abandoned"] ?? 0,
+                writtenThrough: UInt64(written))
+        }
+    }
+}

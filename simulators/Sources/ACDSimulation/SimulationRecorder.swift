@@ -100,20 +100,20 @@ public struct SimulationRecorder {
         if within { interval[record.queue, default: (0, 0)].within += 1 }
     }
 
-    mutating func sample(at time: Double, engine: RoutingEngine, agents: [SimulatedAgent]) {
+    mutating func sample(at time: Double, waiting count: (String) -> Int, agents: [SimulatedAgent]) {
         var byState = [String: Int]()
         for agent in agents { byState[agent.state.description, default: 0] += 1 }
         var waiting: [String: Int] = [:]
         var serviceLevel: [String: Double] = [:]
         for queue in queueOrder {
-            waiting[queue] = engine.queueStatistics(tenant: scenario.tenant, queue: queue)?.waiting ?? 0
+            waiting[queue] = count(queue)
             if let counts = interval[queue], counts.counted > 0 { serviceLevel[queue] = 100 * Double(counts.within) / Double(counts.counted) }
         }
         interval.removeAll()
         samples.append(Sample(time: time, waiting: waiting, serviceLevelPercent: serviceLevel, agentsByState: byState))
     }
 
-    func report(agents: [SimulatedAgent], endingAt duration: Double) -> SimulationReport {
+    func report(agents: [SimulatedAgent], endingAt duration: Double, backend: [String]) -> SimulationReport {
         let counted = contacts.values.filter(\.counted)
         let queueReports = queueOrder.map { name in
             let rules = queues[name]!
@@ -142,7 +142,7 @@ public struct SimulationRecorder {
         return SimulationReport(
             scenario: scenario.name, durationSeconds: duration, warmupSeconds: scenario.warmup, seed: scenario.seed,
             queues: queueReports, overall: overall, tiers: tiers, agents: agentReports, samples: samples,
-            rejectedCommands: rejections)
+            rejectedCommands: rejections, backendNotes: backend)
     }
 
     /// Handling time (busy and wrap-up) over time available for work (ready, reserved, busy, wrap-up).

@@ -72,6 +72,8 @@ public struct SimulationReport: Sendable {
     public var agents: [AgentReport]
     public var samples: [Sample]
     public var rejectedCommands: Int
+    /// What the backend has to say: a live run's schedule keeping and reconciliation with the daemon.
+    public var backendNotes: [String]
 
     public func queue(_ name: String) -> QueueReport? { queues.first { $0.name == name } }
 
@@ -105,6 +107,7 @@ public struct SimulationReport: Sendable {
             let handled = members.map(\.handled).reduce(0, +)
             lines.append("  \(group): \(members.count) agents, \(handled) handled, utilization \(format(utilization))%")
         }
+        lines += backendNotes
         if rejectedCommands > 0 { lines.append("commands the engine refused (offers gone by the time a desktop answered, ...): \(rejectedCommands)") }
         return lines.joined(separator: "\n")
     }

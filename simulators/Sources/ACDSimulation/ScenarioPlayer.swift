@@ -2,20 +2,17 @@ import Foundation
 import HeapModule
 import RoutingCore
 
-/// Discrete-event simulation in virtual time: the scenario's callers and desktops, played against the very
-/// routing engine the daemon runs (`RoutingEngine`, same rule files), with the clock jumping from one event to
-/// the next. A simulated day takes seconds.
-public struct VirtualSimulation {
-    /// Midnight UTC starting the simulated day (a Friday), so that rule files' opening hours apply.
-    public static let dayStart = Instant(seconds: 1_799_971_200)
-
+/// Plays a scenario's callers and desktops against a routing backend: the routing core itself in virtual time
+/// (`VirtualSimulation`, a simulated day in seconds), or a running acdd over ZeroMQ in real time
+/// (`LiveSimulation`). The callers' and agents' behaviour is this one code path either way.
+public struct ScenarioPlayer<Backend: RoutingBackend> {
     private let scenario: Scenario
     private let tenant: TenantRules
-    private var engine: RoutingEngine
+    public private(set) var backend: Backend
     private var random: SplitMix64
     private var agenda = Heap<Appointment>()
     private var order: UInt64 = 0
-    private var now = VirtualSimulation.dayStart
+    private var now = dayStart
     private var buffer: [Event] = []
     private var agents: [SimulatedAgent] = []
     private var agentSlot: [AgentID: Int] = [:]
@@ -24,7 +21,7 @@ public struct VirtualSimulation {
     private var customerNumber = 0
     private(set) public var recorder: SimulationRecorder
 
-    public init(scenario: Scenario, rules: RuleSet) throws {
+    public init(scenario: Scenario, rules: RuleSet, backend: Backend) throws {
         guard let tenant = rules.tenants.first(where: { $0.name == scenario.tenant }) else {
             throw ScenarioError("tenant '\(scenario.tenant)' is not in the rules (\(rules.tenants.map(\.name).joined(separator: ", ")))")
         }
@@ -33,7 +30,7 @@ public struct VirtualSimulation {
         guard unknown.isEmpty else { throw ScenarioError("unknown queues for tenant '\(tenant.name)': \(unknown.joined(separator: ", "))") }
         self.scenario = scenario
         self.tenant = tenant
-        engine = try RoutingEngine(rules: rules, seed: scenario.seed, startingAt: Self.dayStart)
+        self.backend = backend
         // SplitMix64 walks one cycle: seeds n and n+1 would give the same draws one step apart. Scramble first.
         var scrambler = SplitMix64(seed: scenario.seed)
         random = SplitMix64(seed: scrambler.next())
@@ -85,17 +82,19 @@ public struct VirtualSimulation {
 
     /// Runs to the end of the scenario; `progress` is called with the share done, about a hundred times.
     public mutating func run(progress: (Double) -> Void = { _ in }) -> SimulationReport {
-        let end = Self.dayStart.adding(milliseconds: Int64(scenario.duration * 1000))
+        let end = dayStart.adding(milliseconds: Int64(scenario.duration * 1000))
         var nextProgress = 0.0
         while let next = agenda.min, next.at <= end {
-            if let due = engine.nextTimerDue, due < next.at {
+            if let due = backend.nextTimerDue, due < next.at {
                 advance(to: due)
                 continue
             }
+            // A live backend may stop short, when events arrive first: they may call for an earlier step.
+            guard advance(to: next.at) else { continue }
             let appointment = agenda.removeMin()
-            advance(to: appointment.at)
+            backend.performing(appointmentDueAt: appointment.at)
             perform(appointment.action)
-            let done = now.milliseconds(since: Self.dayStart).asSeconds / scenario.duration
+            let done = now.milliseconds(since: dayStart).asSeconds / scenario.duration
             if done >= nextProgress {
                 progress(done)
                 nextProgress = done + 0.01
@@ -103,27 +102,28 @@ public struct VirtualSimulation {
         }
         advance(to: end)
         progress(1)
-        return recorder.report(agents: agents, endingAt: scenario.duration)
+        return recorder.report(agents: agents, endingAt: scenario.duration, backend: backend.summary)
     }
 
-    private mutating func advance(to time: Instant) {
-        guard time > now || engine.nextTimerDue.map({ $0 <= time }) == true else { return }
-        if time > now {
-            for index in agents.indices { agents[index].account(until: time) }
-            now = time
-        }
+    /// Moves the clock towards `time`; true once it is there.
+    private mutating func advance(to time: Instant) -> Bool {
         buffer.removeAll(keepingCapacity: true)
-        engine.advance(to: now, into: &buffer)
+        let reached = max(now, backend.advance(to: time, into: &buffer))
+        if reached > now {
+            for index in agents.indices { agents[index].account(until: reached) }
+            now = reached
+        }
         observe()
+        return now >= time
     }
 
     private mutating func run(_ command: Command) {
         buffer.removeAll(keepingCapacity: true)
-        engine.handle(command, now: now, into: &buffer)
+        backend.handle(command, now: now, into: &buffer)
         observe()
     }
 
-    private var elapsed: Double { now.milliseconds(since: Self.dayStart).asSeconds }
+    private var elapsed: Double { now.milliseconds(since: dayStart).asSeconds }
 
     private mutating func perform(_ action: Action) {
         switch action {
@@ -159,7 +159,8 @@ public struct VirtualSimulation {
         case .present(let slot):
             present(slot)
         case .sample:
-            recorder.sample(at: elapsed, engine: engine, agents: agents)
+            let backend = backend, tenant = scenario.tenant
+            recorder.sample(at: elapsed, waiting: { backend.waiting(tenant: tenant, queue: $0) }, agents: agents)
         }
     }
 
@@ -292,7 +293,7 @@ public struct VirtualSimulation {
 
     private mutating func schedule(_ action: Action, at seconds: Double) {
         order += 1
-        agenda.insert(Appointment(at: Self.dayStart.adding(milliseconds: Int64((seconds * 1000).rounded())), order: order, action: action))
+        agenda.insert(Appointment(at: dayStart.adding(milliseconds: Int64((seconds * 1000).rounded())), order: order, action: action))
     }
 }
 
@@ -341,7 +342,7 @@ struct SimulatedAgent {
     var active = 0
     var loggedIn: Bool { state != .loggedOut }
     var secondsByState = [Double](repeating: 0, count: AgentState.allCases.count)
-    var since = VirtualSimulation.dayStart
+    var since = dayStart
 
     mutating func change(to newState: AgentState, reason: String?) {
         state = newState

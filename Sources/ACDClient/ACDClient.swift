@@ -1,0 +1,130 @@
+import ACDProtocol
+import SwiftProtobuf
+import ZeroMQ
+
+/// A connection to one of acdd's request endpoints (contacts, agents or admin) that pipelines: requests go out
+/// without waiting, each with its own id, and replies are collected as they come. Like the socket under it, it
+/// belongs to one thread. Binary protobuf on the wire.
+public final class ACDConnection<Request: SwiftProtobuf.Message, Reply: SwiftProtobuf.Message> {
+    let socket: ZMQSocket
+    private var counter: UInt64 = 0
+    private let prefix: String
+
+    public init(context: ZMQContext, endpoint: String, name: String) throws(ZMQError) {
+        socket = try ZMQSocket(context, type: .dealer)
+        try socket.setLinger(milliseconds: 0)
+        try socket.setSendHighWaterMark(0)
+        try socket.setReceiveHighWaterMark(0)
+        try socket.connect(endpoint)
+        prefix = name
+    }
+
+    /// Sends `request` under a fresh id, returned; never blocks on a slow daemon beyond libzmq's queue.
+    @discardableResult
+    public func send(_ request: Request, build: (inout Request, String) -> Void) throws -> String {
+        counter += 1
+        let id = "\(prefix)-\(counter)"
+        var message = request
+        build(&message, id)
+        _ = try socket.send([try message.serializedBytes()])
+        return id
+    }
+
+    /// Replies already arrived, without waiting.
+    public func replies() throws -> [Reply] {
+        var replies: [Reply] = []
+        while let frames = try socket.receive(dontWait: true), let payload = frames.last {
+            replies.append(try Reply(serializedBytes: payload))
+        }
+        return replies
+    }
+
+    /// Sends and waits for this request's reply (other replies arriving meanwhile are returned with it).
+    public func call(_ request: Request, build: (inout Request, String) -> Void, timeoutMilliseconds: Int = 5_000,
+                     id replyID: (Reply) -> String) throws -> (reply: Reply, others: [Reply]) {
+        let id = try send(request, build: build)
+        var others: [Reply] = []
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        while ContinuousClock.now < deadline {
+            guard try socket.waitForMessage(timeout: 50) else { continue }
+            for reply in try replies() {
+                if replyID(reply) == id { return (reply, others) }
+                others.append(reply)
+            }
+        }
+        throw ACDClientError(code: "timeout", message: "no reply to \(id) within \(timeoutMilliseconds) ms")
+    }
+}
+
+/// The IVR side: submit contacts, cancel, abandon, ask their status.
+public typealias IVRConnection = ACDConnection<Acd_V1_ContactRequest, Acd_V1_ContactReply>
+/// The desktop side, for any number of agents: each request names its agent.
+public typealias DesktopConnection = ACDConnection<Acd_V1_AgentRequest, Acd_V1_AgentReply>
+public typealias AdminConnection = ACDConnection<Acd_V1_AdminRequest, Acd_V1_AdminReply>
+
+extension ACDConnection where Request == Acd_V1_ContactRequest {
+    public func submit(_ submission: Acd_V1_SubmitContact) throws -> String {
+        try send(Request()) { $0.requestID = $1; $0.submit = submission }
+    }
+
+    public func abandon(_ contact: UInt64) throws -> String {
+        try send(Request()) { $0.requestID = $1; $0.abandon = .with { $0.contactID = contact } }
+    }
+}
+
+extension ACDConnection where Request == Acd_V1_AgentRequest {
+    public func send(_ agent: String, _ body: Acd_V1_AgentRequest.OneOf_Body) throws -> String {
+        try send(Request()) { $0.requestID = $1; $0.agentID = agent; $0.body = body }
+    }
+}
+
+extension ACDConnection where Request == Acd_V1_AdminRequest, Reply == Acd_V1_AdminReply {
+    public func call(_ body: Acd_V1_AdminRequest.OneOf_Body) throws -> Acd_V1_AdminReply {
+        try call(Request(), build: { $0.requestID = $1; $0.body = body }, id: \.requestID).reply
+    }
+
+    public func statistics() throws -> Acd_V1_Statistics {
+        let reply = try call(.statistics(.init()))
+        guard case .statistics(let statistics)? = reply.body else {
+            throw ACDClientError(code: "unexpected_reply", message: "\(reply)")
+        }
+        return statistics
+    }
+}
+
+/// The events endpoint: decoded events under the topics subscribed to.
+public final class EventSubscription {
+    let socket: ZMQSocket
+
+    public init(context: ZMQContext, endpoint: String, topics: [String]) throws(ZMQError) {
+        socket = try ZMQSocket(context, type: .subscriber)
+        try socket.setLinger(milliseconds: 0)
+        try socket.setReceiveHighWaterMark(0)
+        for topic in topics { try socket.subscribe(topic) }
+        try socket.connect(endpoint)
+    }
+
+    /// Events already arrived, in order, without waiting.
+    public func events(limit: Int = 10_000) throws -> [Acd_V1_Event] {
+        var events: [Acd_V1_Event] = []
+        while events.count < limit, let frames = try socket.receive(dontWait: true), frames.count == 2 {
+            if frames[0].starts(with: Array("stats.".utf8)) { continue }
+            events.append(try Acd_V1_Event(serializedBytes: frames[1]))
+        }
+        return events
+    }
+}
+
+/// Waits until any of the connections has something to read, or `timeoutMilliseconds` pass.
+public func waitForTraffic(_ sockets: [ZMQSocket], timeoutMilliseconds: Int) throws {
+    _ = try ZMQPoller.poll(sockets, timeout: timeoutMilliseconds)
+}
+
+extension ACDConnection { public var pollable: ZMQSocket { socket } }
+extension EventSubscription { public var pollable: ZMQSocket { socket } }
+
+public struct ACDClientError: Error, CustomStringConvertible {
+    public let code: String
+    public let message: String
+    public var description: String { "\(code): \(message)" }
+}
