@@ -1,5 +1,5 @@
 # The two commands the README documents, plus the benchmark.
-.PHONY: run check-rules test bench rules deps
+.PHONY: run check-rules test bench sim rules deps
 
 # Builds release and runs the routing daemon with the default rules and a CRM database (demo data on first run),
 # on the default loopback endpoints.
@@ -20,6 +20,10 @@ test: deps
 # Routing decisions per second and latency of the core; figures go in bench/README.md.
 bench:
 	swift run -c release acd-bench core
+
+# A scenario in virtual time against the routing core; see simulators/README.md for the others and --live.
+sim:
+	swift run -c release acd-sim run simulators/scenarios/erlang-c.yaml
 
 # Debian packages the build needs (libzmq3-dev, libsqlite3-dev, tzdata), installed only when missing.
 deps:
