@@ -127,4 +127,9 @@ public struct ACDClientError: Error, CustomStringConvertible {
     public let code: String
     public let message: String
     public var description: String { "\(code): \(message)" }
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
 }

@@ -1,0 +1,182 @@
+import ACDClient
+import ACDProtocol
+import ArgumentParser
+import CRMStore
+import Foundation
+import Histogram
+import ZeroMQ
+
+/// End to end over ZeroMQ on loopback: a real acdd process (release), a load generator playing the IVR and the
+/// desktops, and the same generator against a plain relay for the transport's ceiling.
+struct E2EBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "e2e",
+        abstract: "Contacts per second end to end and submit-to-offer latency, against a real acdd and a plain relay.")
+
+    @Option(help: "Agent desktops.") var agents = 200
+    @Option(help: "Seconds per load step.") var step = 2.0
+    @Option(help: "Seconds per latency run.") var latencyRun = 4.0
+    @Option(help: "First rate tried, contacts per second; doubled until the target cannot keep up.") var startRate = 2_000
+
+    func run() throws {
+        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("rules/e2e.yaml").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("acd-e2e-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+
+        print("acd-bench e2e: \(agents) desktops, steps of \(step) s, machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let relay = try Target.start(binaries.appendingPathComponent("acd-bench").path, ["relay", "--agents", "\(agents)"], tenant: "relay")
+        let relayRun = try measure(relay, name: "relay")
+        relay.stop()
+
+        let crmPath = scratch.appendingPathComponent("crm.sqlite").path
+        let withCRM = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + ["--crm", crmPath], tenant: "bench")
+        try staff(withCRM)
+        let acdd = try measure(withCRM, name: "acdd, CRM store on")
+        let usage = withCRM.usage()
+        let crmCheck = try checkCallCards(withCRM, crmPath: crmPath)
+        withCRM.stop()
+
+        let withoutCRM = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules), tenant: "bench")
+        try staff(withoutCRM)
+        let bare = try measure(withoutCRM, name: "acdd, CRM store off")
+        withoutCRM.stop()
+
+        func us(_ h: Histogram<UInt64>, _ p: Double) -> UInt64 { h.valueAtPercentile(p) }
+        let half = acdd.latency[1].histogram, relayHalf = relayRun.latency[1].histogram
+        print(String(format: "acdd (CRM on): %d contacts/s; relay %d; ratio %.2f; p99 at 50%%: %d us vs relay %d us (ratio %.2f)",
+                     Int(acdd.maximum), Int(relayRun.maximum), acdd.maximum / relayRun.maximum,
+                     us(half, 99), us(relayHalf, 99), Double(us(half, 99)) / Double(max(1, us(relayHalf, 99)))))
+        print(String(format: "CRM store off: %d contacts/s (store on costs %.0f%%); %@", Int(bare.maximum),
+                     100 * (1 - acdd.maximum / bare.maximum), crmCheck))
+        print("daemon (CRM on run): \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
+        let json: [String: Any] = [
+            "contacts_per_sec": Int(acdd.maximum), "p50_us": us(half, 50), "p90_us": us(half, 90), "p99_us": us(half, 99),
+            "p999_us": us(half, 99.9), "max_us": half.max,
+            "relay_contacts_per_sec": Int(relayRun.maximum), "relay_p99_us": us(relayHalf, 99),
+            "ratio_throughput": (acdd.maximum / relayRun.maximum * 100).rounded() / 100,
+            "ratio_p99": (Double(us(half, 99)) / Double(max(1, us(relayHalf, 99))) * 100).rounded() / 100,
+            "rss_mb": Int(usage.peakMiB), "cpu_s": (usage.cpuSeconds * 10).rounded() / 10,
+            "crm_store": ["on_contacts_per_sec": Int(acdd.maximum), "off_contacts_per_sec": Int(bare.maximum), "call_cards": crmCheck],
+        ]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    private func daemonArguments(_ rules: String) -> [String] {
+        ["run", "--rules", rules, "--contacts", "tcp://127.0.0.1:*", "--agents", "tcp://127.0.0.1:*",
+         "--events", "tcp://127.0.0.1:*", "--admin", "tcp://127.0.0.1:*", "--log-level", "error", "--heartbeat-timeout", "0"]
+    }
+
+    private func staff(_ target: Target) throws {
+        let context = try ZMQContext()
+        let admin = try AdminConnection(context: context, endpoint: target.endpoints["admin"]!, name: "admin")
+        let desktops = try DesktopConnection(context: context, endpoint: target.endpoints["agents"]!, name: "setup")
+        for n in 0..<agents {
+            _ = try admin.call(.addAgent(.with { $0.agentID = "bench-\(n)"; $0.name = "Bench \(n)"; $0.tenant = "bench"; $0.skills = ["general": 5] }))
+            for body: Acd_V1_AgentRequest.OneOf_Body in [.login(.init()), .ready(.init())] {
+                _ = try desktops.call(.with { $0.agentID = "bench-\(n)"; $0.body = body }, build: { $0.requestID = $1 }, id: \.requestID)
+            }
+        }
+    }
+
+    struct Measured {
+        var maximum: Double
+        /// At 25 %, 50 % and 90 % of the maximum.
+        var latency: [LoadGenerator.Result]
+    }
+
+    /// Doubles the rate until a step is not sustained, bisects between the last two, then measures latency at
+    /// 25 %, 50 % and 90 % of the highest sustained rate.
+    private func measure(_ target: Target, name: String) throws -> Measured {
+        let generator = LoadGenerator(target: .init(
+            contacts: target.endpoints["contacts"]!, agents: target.endpoints["agents"]!,
+            events: target.endpoints["events"]!, tenant: target.tenant))
+        var good = 0, bad = 0
+        var rate = startRate
+        while bad == 0 {
+            let result = try generator.run(rate: rate, seconds: step)
+            report(name, result)
+            if result.sustained { good = rate; rate *= 2 } else { bad = rate }
+            if rate > 1_000_000 { break }
+        }
+        for _ in 0..<3 where bad > 0 && bad - good > good / 10 {
+            let middle = (good + bad) / 2
+            let result = try generator.run(rate: middle, seconds: step)
+            report(name, result)
+            if result.sustained { good = middle } else { bad = middle }
+        }
+        let maximum = Double(max(good, 1))
+        var latency: [LoadGenerator.Result] = []
+        for share in [0.25, 0.5, 0.9] {
+            let result = try generator.run(rate: max(1, Int(maximum * share)), seconds: latencyRun)
+            print("  \(name) at \(Int(share * 100))% of \(Int(maximum))/s:", terminator: "")
+            report("", result)
+            latency.append(result)
+        }
+        return Measured(maximum: maximum, latency: latency)
+    }
+
+    private func report(_ name: String, _ r: LoadGenerator.Result) {
+        let h = r.histogram
+        print("  \(name) \(r.rate)/s: handled \(r.handled)/\(r.sent) (\(Int(r.perSecond))/s), submit-to-offer us p50 \(h.valueAtPercentile(50)) p90 \(h.valueAtPercentile(90)) p99 \(h.valueAtPercentile(99)) p99.9 \(h.valueAtPercentile(99.9)) max \(h.max)\(r.refused > 0 ? ", refused \(r.refused)" : "")\(r.sustained ? "" : "  NOT SUSTAINED")")
+    }
+
+    /// The CRM store drops nothing: once it has written the last event, the answered call cards equal the
+    /// daemon's answered contacts.
+    private func checkCallCards(_ target: Target, crmPath: String) throws -> String {
+        let context = try ZMQContext()
+        let admin = try AdminConnection(context: context, endpoint: target.endpoints["admin"]!, name: "check")
+        var statistics = try admin.statistics()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while statistics.daemon.crmWrittenThrough < statistics.daemon.lastSequence, ContinuousClock.now < deadline {
+            usleep(200_000)
+            statistics = try admin.statistics()
+        }
+        let answered = statistics.queues.reduce(0) { $0 + $1.answered }
+        let cards = try CRMDatabase(path: crmPath).callCardCounts(stream: statistics.daemon.streamID, receivedSince: 0)
+        return "\(cards.answered) answered call cards for \(answered) answered contacts\(Int64(cards.answered) == answered ? "" : " (MISMATCH)")"
+    }
+}
+
+/// A process the benchmark starts and reads the endpoints of from its first line.
+final class Target {
+    let process = Process()
+    var endpoints: [String: String] = [:]
+    let tenant: String
+
+    private init(tenant: String) { self.tenant = tenant }
+
+    static func start(_ executable: String, _ arguments: [String], tenant: String) throws -> Target {
+        let target = Target(tenant: tenant)
+        target.process.executableURL = URL(fileURLWithPath: executable)
+        target.process.arguments = arguments
+        let output = Pipe()
+        target.process.standardOutput = output
+        try target.process.run()
+        var line = [UInt8]()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
+        for field in String(decoding: line, as: UTF8.self).split(separator: " ").dropFirst(2) {
+            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { target.endpoints[parts[0]] = parts[1] }
+        }
+        return target
+    }
+
+    /// CPU seconds used so far and peak resident memory, from /proc.
+    func usage() -> (cpuSeconds: Double, peakMiB: Double) {
+        let pid = process.processIdentifier
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        let ticks = fields.count > 13 ? (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0) : 0
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return (ticks / Double(sysconf(Int32(_SC_CLK_TCK))), peak / 1024)
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,134 @@
+import ACDClient
+import ACDProtocol
+import Foundation
+import Histogram
+import Synchronization
+import ZeroMQ
+
+/// Open-loop load on a target (acdd or the relay): an IVR thread submits contacts on a fixed schedule, a desktop
+/// thread takes each offer from the events endpoint, accepts and completes it. Latency is submit-to-offer,
+/// measured from the time the submission was *due*, not sent, so a generator that falls behind (coordinated
+/// omission) shows up in the figures instead of hiding them.
+struct LoadGenerator {
+    struct Target {
+        var contacts, agents, events: String
+        var tenant: String
+    }
+
+    struct Result {
+        var rate: Int
+        var sent: Int
+        var handled: Int
+        var refused: Int
+        var histogram: Histogram<UInt64>
+        var seconds: Double
+
+        /// Every contact sent was offered and handled in time, and the latency did not run away.
+        var sustained: Bool { refused == 0 && handled >= sent && histogram.valueAtPercentile(99) < 100_000 }
+        var perSecond: Double { Double(handled) / seconds }
+    }
+
+    /// Shared between the two threads: when the schedule starts, and the first contact id of the step.
+    private final class Step: Sendable {
+        let startNanoseconds = Atomic<UInt64>(0)
+        let firstContact = Atomic<UInt64>(0)
+        let sent = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
+        /// The desktops' subscription has had time to reach the publisher.
+        let desktopsReady = Atomic<Bool>(false)
+    }
+
+    let target: Target
+
+    /// Runs `seconds` of load at `rate` contacts per second and waits (up to 3 s) for the last offers.
+    func run(rate: Int, seconds: Double) throws -> Result {
+        let step = Step()
+        let interval = 1_000_000_000 / UInt64(rate)
+        let count = Int(Double(rate) * seconds)
+        let target = self.target
+        let ivrRefusals = Atomic<Int>(0)
+        let ivr = Thread {
+            do {
+                let context = try ZMQContext()
+                let connection = try IVRConnection(context: context, endpoint: target.contacts, name: "ivr")
+                while !step.desktopsReady.load(ordering: .acquiring) { usleep(1_000) }
+                let submit = Acd_V1_SubmitContact.with { $0.tenant = target.tenant; $0.queue = "calls"; $0.channel = .voice }
+                // A first contact, answered before the clock starts, tells which id the scheduled ones begin at.
+                let (probe, _) = try connection.call(.with { $0.submit = submit }, build: { $0.requestID = $1 }, id: \.requestID)
+                guard case .queued(let queued)? = probe.body else { throw ACDClientError(code: "probe", message: "\(probe)") }
+                step.firstContact.store(queued.contactID + 1, ordering: .relaxed)
+                let start = monotonicNanoseconds() + 20_000_000
+                step.startNanoseconds.store(start, ordering: .releasing)
+                for i in 0..<count {
+                    let due = start + UInt64(i) * interval
+                    while true {
+                        let now = monotonicNanoseconds()
+                        if now >= due { break }
+                        if due - now > 200_000 { usleep(UInt32((due - now) / 2000)) }
+                    }
+                    _ = try connection.submit(submit)
+                    step.sent.store(i + 1, ordering: .relaxed)
+                    if i % 64 == 0 { for reply in try connection.replies() { if case .error? = reply.body { ivrRefusals.add(1, ordering: .relaxed) } } }
+                }
+                let deadline = monotonicNanoseconds() + 3_000_000_000
+                while !step.done.load(ordering: .relaxed), monotonicNanoseconds() < deadline {
+                    _ = try connection.pollable.waitForMessage(timeout: 20)
+                    for reply in try connection.replies() { if case .error? = reply.body { ivrRefusals.add(1, ordering: .relaxed) } }
+                }
+            } catch {
+                FileHandle.standardError.write(Data("load generator (IVR): \(error)\n".utf8))
+            }
+        }
+        let result = Mutex<Result?>(nil)
+        let desk = Thread {
+            var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+            var handled = 0, refused = 0
+            var start: UInt64 = 0
+            var lastHandled: UInt64 = 0
+            do {
+                let context = try ZMQContext()
+                let desktops = try DesktopConnection(context: context, endpoint: target.agents, name: "desk")
+                let events = try EventSubscription(context: context, endpoint: target.events, topics: ["agent."])
+                usleep(100_000)
+                step.desktopsReady.store(true, ordering: .releasing)
+                var first: UInt64 = 0
+                let deadline = { start + UInt64(seconds * 1e9) + 3_000_000_000 }
+                while start == 0 || (monotonicNanoseconds() < deadline() && handled < count) {
+                    if start == 0, step.startNanoseconds.load(ordering: .acquiring) != 0 {
+                        start = step.startNanoseconds.load(ordering: .acquiring)
+                        first = step.firstContact.load(ordering: .relaxed)
+                    }
+                    try waitForTraffic([events.pollable, desktops.pollable], timeoutMilliseconds: 5)
+                    for event in try events.events(limit: 4096) {
+                        guard case .offered(let offer)? = event.kind else { continue }
+                        if start != 0, offer.contactID >= first {
+                            let due = start + (offer.contactID - first) * interval
+                            lastHandled = monotonicNanoseconds()
+                            _ = histogram.record(max(1, (lastHandled &- due) / 1000))
+                            handled += 1
+                        }
+                        _ = try desktops.send(offer.agentID, .accept(.with { $0.contactID = offer.contactID }))
+                        _ = try desktops.send(offer.agentID, .complete(.with { $0.contactID = offer.contactID }))
+                    }
+                    for reply in try desktops.replies() { if case .error? = reply.body { refused += 1 } }
+                }
+            } catch {
+                FileHandle.standardError.write(Data("load generator (desktops): \(error)\n".utf8))
+            }
+            step.done.store(true, ordering: .relaxed)
+            // Throughput over the schedule, or until the last offer if it came later.
+            let elapsed = lastHandled > start ? Double(lastHandled - start) / 1e9 : seconds
+            result.withLock {
+                $0 = Result(rate: rate, sent: count, handled: handled, refused: refused, histogram: histogram,
+                            seconds: max(elapsed, seconds))
+            }
+        }
+        desk.start()
+        ivr.start()
+        while result.withLock({ $0 == nil }) { usleep(10_000) }
+        usleep(50_000)
+        var final = result.withLock { $0! }
+        final.refused += ivrRefusals.load(ordering: .relaxed)
+        return final
+    }
+}
