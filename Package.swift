@@ -127,7 +127,7 @@ let package = Package(
             name: "CRMStoreTests",
             dependencies: ["CRMStore", "ACDProtocol", "RoutingCore", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ACDProtocolTests", dependencies: ["ACDProtocol", "RoutingCore"]),
+        .testTarget(name: "ACDProtocolTests", dependencies: ["ACDProtocol", "RoutingCore", "ACDClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -106,12 +106,18 @@ public final class EventSubscription {
 
     /// Events already arrived, in order, without waiting.
     public func events(limit: Int = 10_000) throws -> [Acd_V1_Event] {
-        var events: [Acd_V1_Event] = []
-        while events.count < limit, let frames = try socket.receive(dontWait: true), frames.count == 2 {
+        try payloads(limit: limit).map { try Acd_V1_Event(serializedBytes: $0) }
+    }
+
+    /// The binary events already arrived, undecoded: a client that wants only some kinds can look at
+    /// `EventKindPeek.fieldNumber` first and decode those alone.
+    public func payloads(limit: Int = 10_000) throws -> [[UInt8]] {
+        var payloads: [[UInt8]] = []
+        while payloads.count < limit, let frames = try socket.receive(dontWait: true), frames.count == 2 {
             if frames[0].starts(with: Array("stats.".utf8)) { continue }
-            events.append(try Acd_V1_Event(serializedBytes: frames[1]))
+            payloads.append(frames[1])
         }
-        return events
+        return payloads
     }
 }
 
@@ -132,4 +138,31 @@ public struct ACDClientError: Error, CustomStringConvertible {
         self.code = code
         self.message = message
     }
+}
+
+/// Which kind a binary `Event` carries, without decoding it: the encoder writes fields in number order, so after
+/// `sequence` (1) and `at_ms` (2) comes the tag of the `kind` field (3 queued, 4 offered, ...; see acd.proto).
+public enum EventKindPeek {
+    public static func fieldNumber(_ event: [UInt8]) -> Int? {
+        var index = 0
+        func varint() -> Int? {
+            var value = 0, shift = 0
+            while index < event.count, shift < 63 {
+                let byte = event[index]
+                index += 1
+                value |= Int(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        while let tag = varint() {
+            let field = tag >> 3
+            if field > 2 { return field }
+            guard tag & 7 == 0, varint() != nil else { return nil }
+        }
+        return nil
+    }
+
+    public static let offered = 4
 }

@@ -1,3 +1,4 @@
+import ACDClient
 import Testing
 import RoutingCore
 @testable import ACDProtocol
@@ -76,8 +77,12 @@ import RoutingCore
 
         var kinds: Set<String> = []
         for event in events {
-            let wire = Acd_V1_Event(event)
+            let wire = Acd_V1_Event(event, streamID: 0x7766_5544_3322_1100)
             #expect(wire.sequence == event.sequence && wire.atMs == event.at.milliseconds)
+            // The kind can be read off the bytes without decoding, and the wire form maps back to the core's.
+            let bytes = WireCodec.encode(wire, as: .binary)
+            #expect(EventKindPeek.fieldNumber(bytes) == (wire.kind.map { Self.fieldNumber(of: $0) }))
+            if case .received = event.kind {} else { #expect(EventKind(wire: wire) == event.kind) }
             kinds.insert(String(describing: wire.kind!).prefix { $0 != "(" }.description)
             let (binary, _) = try WireCodec.decode(WireCodec.encode(wire, as: .binary), as: Acd_V1_Event.self)
             let (json, _) = try WireCodec.decode(WireCodec.encode(wire, as: .json), as: Acd_V1_Event.self)
@@ -88,6 +93,31 @@ import RoutingCore
             "abandoned", "overflowed", "callbackRequested", "agentStateChanged", "agentAdded", "skillsChanged",
             "rulesReplaced", "commandRejected",
         ]), "\(kinds)")
+    }
+
+    /// The field number of each kind, as proto/acd.proto numbers them.
+    static func fieldNumber(of kind: Acd_V1_Event.OneOf_Kind) -> Int {
+        switch kind {
+        case .queued: 3
+        case .offered: 4
+        case .accepted: 5
+        case .declined: 6
+        case .offerTimedOut: 7
+        case .connected: 8
+        case .completed: 9
+        case .wrapUpEnded: 10
+        case .abandoned: 11
+        case .overflowed: 12
+        case .closed: 13
+        case .callbackRequested: 14
+        case .agentStateChanged: 15
+        case .agentAdded: 16
+        case .agentRemoved: 17
+        case .skillsChanged: 18
+        case .rulesReplaced: 19
+        case .commandRejected: 20
+        case .received: 21
+        }
     }
 
     @Test func anUnknownWaitEstimateIsAbsentOnTheWireNotZero() {

@@ -99,8 +99,8 @@ struct LoadGenerator {
                         first = step.firstContact.load(ordering: .relaxed)
                     }
                     try waitForTraffic([events.pollable, desktops.pollable], timeoutMilliseconds: 5)
-                    for event in try events.events(limit: 4096) {
-                        guard case .offered(let offer)? = event.kind else { continue }
+                    for payload in try events.payloads(limit: 4096) where EventKindPeek.fieldNumber(payload) == EventKindPeek.offered {
+                        guard case .offered(let offer)? = try Acd_V1_Event(serializedBytes: payload).kind else { continue }
                         if start != 0, offer.contactID >= first {
                             let due = start + (offer.contactID - first) * interval
                             lastHandled = monotonicNanoseconds()
