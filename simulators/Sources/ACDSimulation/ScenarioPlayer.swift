@@ -52,7 +52,7 @@ public struct ScenarioPlayer<Backend: RoutingBackend> {
     /// Adds the scenario's agents and schedules their shifts, breaks and outages.
     private mutating func staff() throws {
         for group in scenario.agents {
-            for n in 1...max(1, group.count) where group.count > 0 {
+            for n in stride(from: 1, through: group.count, by: 1) {
                 let id = AgentID("\(group.name)-\(n < 10 ? "00" : n < 100 ? "0" : "")\(n)")
                 let slot = agents.count
                 agents.append(SimulatedAgent(id: id, group: group.name, skills: group.skills))
