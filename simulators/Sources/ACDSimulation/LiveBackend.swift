@@ -34,6 +34,11 @@ public struct LiveBackend: RoutingBackend {
     private(set) var refusals: [String: Int] = [:]
     private(set) var lastSequence: UInt64 = 0
     private(set) var gaps = 0
+    /// Desktop requests awaiting their reply, to name the one a refusal answers.
+    private var pendingRequests: [String: String] = [:]
+    /// Logged-in desktops, which send a heartbeat every 10 s as real ones do: a long call is no silence.
+    private var loggedIn: Set<String> = []
+    private var nextHeartbeat = ContinuousClock.now
     private var steps = 0
     private var lateSteps = 0
     private var maximumLateness = Duration.zero
@@ -76,18 +81,18 @@ public struct LiveBackend: RoutingBackend {
                 case .closed(let closed)?:
                     produced.append(Event(sequence: 0, at: now, kind: .received(ContactID(closed.contactID), submission)))
                 case .error(let error)?:
-                    refusals[error.code, default: 0] += 1
+                    refused(error)
                 default:
                     break
                 }
-            case .login(let agent): _ = try desktops.send(agent.rawValue, .login(.init()))
-            case .logout(let agent, let force): _ = try desktops.send(agent.rawValue, .logout(.with { $0.force = force }))
-            case .ready(let agent): _ = try desktops.send(agent.rawValue, .ready(.init()))
-            case .notReady(let agent, let reason): _ = try desktops.send(agent.rawValue, .notReady(.with { $0.reason = reason }))
-            case .accept(let agent, let contact): _ = try desktops.send(agent.rawValue, .accept(.with { $0.contactID = contact.rawValue }))
-            case .decline(let agent, let contact): _ = try desktops.send(agent.rawValue, .decline(.with { $0.contactID = contact.rawValue }))
-            case .complete(let agent, let contact): _ = try desktops.send(agent.rawValue, .complete(.with { $0.contactID = contact.rawValue }))
-            case .endWrapUp(let agent, let contact): _ = try desktops.send(agent.rawValue, .endWrapUp(.with { $0.contactID = contact.rawValue }))
+            case .login(let agent): try desk(agent, .login(.init()), command)
+            case .logout(let agent, let force): try desk(agent, .logout(.with { $0.force = force }), command)
+            case .ready(let agent): try desk(agent, .ready(.init()), command)
+            case .notReady(let agent, let reason): try desk(agent, .notReady(.with { $0.reason = reason }), command)
+            case .accept(let agent, let contact): try desk(agent, .accept(.with { $0.contactID = contact.rawValue }), command)
+            case .decline(let agent, let contact): try desk(agent, .decline(.with { $0.contactID = contact.rawValue }), command)
+            case .complete(let agent, let contact): try desk(agent, .complete(.with { $0.contactID = contact.rawValue }), command)
+            case .endWrapUp(let agent, let contact): try desk(agent, .endWrapUp(.with { $0.contactID = contact.rawValue }), command)
             case .abandon(let contact): _ = try ivr.abandon(contact.rawValue)
             default: break
             }
@@ -97,12 +102,17 @@ public struct LiveBackend: RoutingBackend {
         }
     }
 
+    private mutating func desk(_ agent: AgentID, _ body: Acd_V1_AgentRequest.OneOf_Body, _ command: Command) throws {
+        pendingRequests[try desktops.send(agent.rawValue, body)] = "\(command)"
+    }
+
     public var nextTimerDue: Instant? { nil }
 
     public mutating func advance(to time: Instant, into produced: inout [Event]) -> Instant {
         let target = wallStart + .milliseconds(Double(time.milliseconds(since: dayStart)) / speedup)
         while true {
             collectReplies()
+            sendHeartbeats()
             let arrived = (try? events.events()) ?? []
             if !arrived.isEmpty {
                 for event in arrived { take(event, into: &produced) }
@@ -112,6 +122,14 @@ public struct LiveBackend: RoutingBackend {
             if remaining <= .zero { return time }
             let wait = Int(min(remaining, .milliseconds(20)) / .milliseconds(1))
             try? waitForTraffic([events.pollable, desktops.pollable, ivr.pollable], timeoutMilliseconds: max(1, wait))
+        }
+    }
+
+    private mutating func sendHeartbeats() {
+        guard ContinuousClock.now >= nextHeartbeat else { return }
+        nextHeartbeat = ContinuousClock.now + .seconds(10)
+        for agent in loggedIn.sorted() {
+            if let id = try? desktops.send(agent, .heartbeat(.init())) { pendingRequests[id] = "heartbeat(\(agent))" }
         }
     }
 
@@ -163,6 +181,8 @@ public struct LiveBackend: RoutingBackend {
             leaveQueue(id)
         case .completed:
             observed["completed", default: 0] += 1
+        case .agentStateChanged(let agent, let state, _):
+            if state == .loggedOut { loggedIn.remove(agent.rawValue) } else { loggedIn.insert(agent.rawValue) }
         case .agentAdded:
             // The player learnt of additions from the admin reply.
             return
@@ -178,10 +198,19 @@ public struct LiveBackend: RoutingBackend {
 
     private mutating func collectReplies() {
         for reply in (try? desktops.replies()) ?? [] {
-            if case .error(let error)? = reply.body { refusals[error.code, default: 0] += 1 }
+            let request = pendingRequests.removeValue(forKey: reply.requestID)
+            if case .error(let error)? = reply.body { refused(error, request: request) }
         }
         for reply in (try? ivr.replies()) ?? [] {
-            if case .error(let error)? = reply.body { refusals[error.code, default: 0] += 1 }
+            if case .error(let error)? = reply.body { refused(error) }
+        }
+    }
+
+    /// Counts a refusal; the first few are quoted in the report, to tell a scenario's races from a fault.
+    private mutating func refused(_ error: Acd_V1_Error, request: String? = nil) {
+        refusals[error.code, default: 0] += 1
+        if refusals.values.reduce(0, +) <= 5 {
+            notes.append("live: refused\(request.map { " " + $0 } ?? ""): \(error.code): \(error.message)")
         }
     }
 
