@@ -113,14 +113,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ACDSimulationTests",
-            dependencies: ["ACDSimulation", "RoutingRules", "RoutingCore", "acd-sim", "acdd"],
+            dependencies: ["ACDSimulation", "RoutingRules", "RoutingCore", "ACDClient", "acd-sim", "acdd"],
             path: "simulators/Tests/ACDSimulationTests"
         ),
         .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore", "RoutingRules"]),
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
         .testTarget(
             name: "acddTests",
-            dependencies: ["acdd", "ZeroMQ", "ACDProtocol", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["acdd", "ZeroMQ", "ACDProtocol", "ACDClient", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(

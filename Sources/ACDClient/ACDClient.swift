@@ -166,3 +166,17 @@ public enum EventKindPeek {
 
     public static let offered = 4
 }
+
+/// The first line `acdd run` prints, `acdd listening contacts=tcp://... agents=... events=... admin=...`, which a
+/// script reads to learn the ports the system chose for `*`.
+public enum ListeningBanner {
+    /// Endpoints by name (contacts, agents, events, admin).
+    public static func endpoints(_ line: String) -> [String: String] {
+        var endpoints: [String: String] = [:]
+        for field in line.split(separator: " ").dropFirst(2) {
+            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { endpoints[parts[0]] = parts[1] }
+        }
+        return endpoints
+    }
+}

@@ -1,7 +1,5 @@
 import CRMStore
-import Foundation
 import Logging
-import Synchronization
 import ZeroMQ
 
 /// The CRM store run on a thread of the daemon: the same `CRMStoreFollower` as `acdd crm-store`, connected over
@@ -9,30 +7,26 @@ import ZeroMQ
 /// and catches up from the replay buffer instead).
 final class InProcessCRMStore: Sendable {
     let progress = CRMStoreProgress()
-    private let stopped = Atomic<Bool>(false)
-    private let finished = Atomic<Bool>(false)
+    private let thread: BackgroundThread
 
     init(database: CRMDatabase, eventsEndpoint: String, adminEndpoint: String, context: ZMQContext, logger: Logger) {
-        let thread = Thread { [self] in
-            defer { finished.store(true, ordering: .releasing) }
+        let progress = self.progress
+        thread = BackgroundThread(name: "acdd-crm-store") { shouldStop in
             do {
                 let follower = try CRMStoreFollower(
                     database: database, eventsEndpoint: eventsEndpoint, adminEndpoint: adminEndpoint, context: context,
                     progress: progress, logger: logger)
-                try follower.run(until: { stopped.load(ordering: .relaxed) })
+                try follower.run(until: shouldStop)
             } catch {
                 logger.critical("the CRM store stopped: \(error)")
             }
         }
-        thread.name = "acdd-crm-store"
-        thread.start()
     }
 
-    var isRunning: Bool { !finished.load(ordering: .acquiring) }
+    var isRunning: Bool { thread.isRunning }
 
     /// Asks the store to write what it holds and stop; waits for it.
     func stop() {
-        stopped.store(true, ordering: .relaxed)
-        while isRunning { usleep(5_000) }
+        thread.stop()
     }
 }

@@ -49,7 +49,8 @@ extension EventKind {
 }
 
 extension Channel {
-    init?(wireValue: Acd_V1_Channel) {
+    /// The core's channel of a wire channel; nil for an unspecified or unknown one.
+    public init?(wireValue: Acd_V1_Channel) {
         guard let channel = try? Channel(wire: wireValue) else { return nil }
         self = channel
     }

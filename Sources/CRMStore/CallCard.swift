@@ -1,6 +1,7 @@
 import ACDProtocol
 import Foundation
 import GRDB
+import RoutingCore
 
 /// One row of `interactions`: what happened to one contact, from its arrival to the end of its wrap-up.
 struct CallCard {
@@ -38,7 +39,7 @@ struct CallCard {
         contactID = received.contactID
         externalID = received.externalID.nilIfEmpty
         tenant = received.tenant
-        channel = received.channel.name
+        channel = Channel(wireValue: received.channel)?.description ?? "unspecified"
         firstQueue = received.queue
         queue = received.queue
         customerID = received.customerID.nilIfEmpty
@@ -118,19 +119,6 @@ struct CallCard {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-}
-
-extension Acd_V1_Channel {
-    /// The name the call card stores: voice, chat, email, callback.
-    var name: String {
-        switch self {
-        case .voice: "voice"
-        case .chat: "chat"
-        case .email: "email"
-        case .callback: "callback"
-        case .unspecified, .UNRECOGNIZED: "unspecified"
-        }
     }
 }
 

@@ -27,9 +27,11 @@ public struct CustomerDirectory: Sendable {
 
     public mutating func apply(_ changes: CustomerChanges) {
         for row in changes.changed {
-            if let old = byID[row.profile.customerID!]?.phone, idByPhone[old] == row.profile.customerID { idByPhone[old] = nil }
-            byID[row.profile.customerID!] = Entry(profile: row.profile, phone: row.phone)
-            if let phone = row.phone { idByPhone[phone] = row.profile.customerID }
+            // Rows come from the customers table: their profile always names the customer.
+            let id = row.profile.customerID!
+            if let old = byID[id]?.phone, idByPhone[old] == id { idByPhone[old] = nil }
+            byID[id] = Entry(profile: row.profile, phone: row.phone)
+            if let phone = row.phone { idByPhone[phone] = id }
         }
         for id in changes.deleted {
             if let phone = byID.removeValue(forKey: id)?.phone, idByPhone[phone] == id { idByPhone[phone] = nil }

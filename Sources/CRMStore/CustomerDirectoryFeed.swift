@@ -6,37 +6,38 @@ import Synchronization
 /// them between requests without waiting: a CRM edit (or the store's own `last_agent_id` update) reaches
 /// routing within one poll interval.
 public final class CustomerDirectoryFeed: Sendable {
-    private let pending = Mutex<[CustomerChanges]>([])
-    private let stopped = Atomic<Bool>(false)
-    private let finished = Atomic<Bool>(false)
+    private final class Mailbox: Sendable {
+        let changes = Mutex<[CustomerChanges]>([])
+    }
+
+    private let mailbox = Mailbox()
+    private let poller: BackgroundThread
 
     /// Starts polling for changes after `revision`, every `intervalMilliseconds`.
     public init(database: CRMDatabase, after revision: Int64, intervalMilliseconds: Int = 1000, logger: Logger) {
-        let thread = Thread { [self] in
+        let mailbox = self.mailbox
+        poller = BackgroundThread(name: "acdd-customer-feed") { shouldStop in
             var seen = revision
-            while !stopped.load(ordering: .relaxed) {
+            while !shouldStop() {
                 do {
                     let changes = try database.customerChanges(since: seen)
-                    if !changes.isEmpty { pending.withLock { $0.append(changes) } }
+                    if !changes.isEmpty { mailbox.changes.withLock { $0.append(changes) } }
                     seen = max(seen, changes.revision)
                 } catch {
                     logger.error("customer profiles not refreshed: \(error)")
                 }
                 var slept = 0
-                while slept < intervalMilliseconds, !stopped.load(ordering: .relaxed) {
+                while slept < intervalMilliseconds, !shouldStop() {
                     usleep(20_000)
                     slept += 20
                 }
             }
-            finished.store(true, ordering: .releasing)
         }
-        thread.name = "acdd-customer-feed"
-        thread.start()
     }
 
     /// The changes read since the last call; empty, without waiting, while the poller holds the lock.
     public func take() -> [CustomerChanges] {
-        pending.withLockIfAvailable { changes in
+        mailbox.changes.withLockIfAvailable { changes in
             defer { changes.removeAll() }
             return changes
         } ?? []
@@ -44,7 +45,6 @@ public final class CustomerDirectoryFeed: Sendable {
 
     /// Stops the poller and waits (at most a second) for it to finish.
     public func stop() {
-        stopped.store(true, ordering: .relaxed)
-        for _ in 0..<100 where !finished.load(ordering: .acquiring) { usleep(10_000) }
+        poller.stop(waitingAtMost: .seconds(1))
     }
 }

@@ -1,3 +1,4 @@
+import ACDClient
 import ACDProtocol
 import Foundation
 import SwiftProtobuf
@@ -14,11 +15,7 @@ final class RunningDaemon {
     init(_ extraArguments: [String] = []) throws {
         try start(["run", "--contacts", "tcp://127.0.0.1:*", "--agents", "tcp://127.0.0.1:*",
                    "--events", "tcp://127.0.0.1:*", "--admin", "tcp://127.0.0.1:*", "--log-level", "warning"] + extraArguments)
-        // "acdd listening contacts=... agents=... events=... admin=..."
-        for field in banner.split(separator: " ").dropFirst(2) {
-            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { endpoints[parts[0]] = parts[1] }
-        }
+        endpoints = ListeningBanner.endpoints(banner)
     }
 
     /// Any other long-running subcommand (`crm-store`), started with exactly these arguments.

@@ -157,10 +157,7 @@ final class Target {
         try target.process.run()
         var line = [UInt8]()
         while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
-        for field in String(decoding: line, as: UTF8.self).split(separator: " ").dropFirst(2) {
-            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { target.endpoints[parts[0]] = parts[1] }
-        }
+        target.endpoints = ListeningBanner.endpoints(String(decoding: line, as: UTF8.self))
         return target
     }
 

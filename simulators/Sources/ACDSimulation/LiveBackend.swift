@@ -28,8 +28,9 @@ public struct LiveBackend: RoutingBackend {
     /// Contacts received and not yet answered or gone, by queue: the charts' queue length.
     private var inQueue: [UInt64: String] = [:]
     private var waitingByQueue: [String: Int] = [:]
-    /// What was sent and what came back, for the reconciliation with the daemon's own statistics.
-    private(set) var sent = 0
+    /// Submissions the daemon accepted (queued or closed), and what came back on the event stream, for the
+    /// reconciliation with the daemon's own statistics.
+    private(set) var accepted = 0
     private(set) var observed: [String: Int] = [:]
     private(set) var refusals: [String: Int] = [:]
     private(set) var lastSequence: UInt64 = 0
@@ -65,7 +66,6 @@ public struct LiveBackend: RoutingBackend {
                     produced.append(Event(sequence: 0, at: now, kind: .agentAdded(profile)))
                 }
             case .submit(let submission):
-                sent += 1
                 let request = Acd_V1_SubmitContact.with {
                     $0.tenant = submission.tenant
                     $0.queue = submission.queue
@@ -74,11 +74,14 @@ public struct LiveBackend: RoutingBackend {
                     $0.requiredSkills = submission.requiredSkills.mapValues { Int32($0) }
                     $0.priority = Int32(submission.priority)
                 }
-                let (reply, _) = try ivr.call(.with { $0.submit = request }, build: { $0.requestID = $1 }, id: \.requestID)
+                let (reply, others) = try ivr.call(.with { $0.submit = request }, build: { $0.requestID = $1 }, id: \.requestID)
+                for other in others { if case .error(let error)? = other.body { refused(error) } }
                 switch reply.body {
                 case .queued(let queued)?:
+                    accepted += 1
                     produced.append(Event(sequence: 0, at: now, kind: .received(ContactID(queued.contactID), submission)))
                 case .closed(let closed)?:
+                    accepted += 1
                     produced.append(Event(sequence: 0, at: now, kind: .received(ContactID(closed.contactID), submission)))
                 case .error(let error)?:
                     refused(error)

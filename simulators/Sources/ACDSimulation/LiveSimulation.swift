@@ -39,7 +39,7 @@ public enum LiveSimulation {
     private static func reconcile(_ live: LiveBackend, before: Acd_V1_Statistics, after: Acd_V1_Statistics, tenant: String) -> [String] {
         let start = totals(before, tenant: tenant), end = totals(after, tenant: tenant)
         let rows: [(String, Int64, Int)] = [
-            ("submitted", end.submitted - start.submitted, live.sent - (live.refusals["queue_full"] ?? 0) - (live.refusals["unknown_queue"] ?? 0)),
+            ("submitted", end.submitted - start.submitted, live.accepted),
             ("answered", end.answered - start.answered, live.observed["answered"] ?? 0),
             ("abandoned", end.abandoned - start.abandoned, live.observed["abandoned"] ?? 0),
         ]

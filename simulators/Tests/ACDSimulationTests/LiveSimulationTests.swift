@@ -1,3 +1,4 @@
+import ACDClient
 import Foundation
 import Testing
 
@@ -22,11 +23,7 @@ import Testing
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         var banner = [UInt8]()
         while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { banner.append(byte) }
-        var endpoints: [String: String] = [:]
-        for field in String(decoding: banner, as: UTF8.self).split(separator: " ").dropFirst(2) {
-            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
-            endpoints[parts[0]] = parts[1]
-        }
+        let endpoints = ListeningBanner.endpoints(String(decoding: banner, as: UTF8.self))
 
         // Two simulated minutes of the Erlang C scenario, 20 times faster than real time, with patience added
         // so that abandons are reconciled too.
