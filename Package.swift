@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
         .testTarget(
             name: "acddTests",
-            dependencies: ["acdd", "ZeroMQ", "ACDProtocol", "ACDClient", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["acdd", "ACDDaemon", "ZeroMQ", "ACDProtocol", "ACDClient", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(

@@ -113,9 +113,10 @@ public final class EventSubscription {
     /// `EventKindPeek.fieldNumber` first and decode those alone.
     public func payloads(limit: Int = 10_000) throws -> [[UInt8]] {
         var payloads: [[UInt8]] = []
-        while payloads.count < limit, let frames = try socket.receive(dontWait: true), frames.count == 2 {
+        // A message is the topic, then one or more events: those of one command under that topic.
+        while payloads.count < limit, let frames = try socket.receive(dontWait: true), frames.count >= 2 {
             if frames[0].starts(with: Array("stats.".utf8)) { continue }
-            payloads.append(frames[1])
+            payloads.append(contentsOf: frames.dropFirst())
         }
         return payloads
     }

@@ -3,10 +3,13 @@ import RoutingCore
 /// PUB topics: `all` carries every event once (the CRM store, loggers); `agent.<agent_id>` what a desktop needs;
 /// `contact.<contact_id>` what an IVR needs; `system` what concerns nobody in particular; `stats.<tenant>.<queue>`
 /// a queue's statistics once a second, for wallboards. An event about both an
-/// agent and a contact (offered, connected, ...) also goes out under both. Publishing under a topic nobody
-/// subscribes to costs little: libzmq filters at the publisher.
+/// agent and a contact (offered, connected, ...) also goes out under both. Nothing is sent under a topic nobody
+/// subscribes to (`TopicSubscriptions`).
 enum EventTopics {
     static let everything = "all"
+    static let system = "system"
+    /// The roots of every topic the daemon publishes under.
+    static let families = [everything, "agent.", "contact.", system, "stats."]
 
     /// Where a queue's statistics snapshot goes once a second (a `QueueStatistics` message, not an `Event`).
     static func statistics(tenant: String, queue: String) -> String { "stats.\(tenant).\(queue)" }
@@ -25,7 +28,7 @@ enum EventTopics {
         case .agentAdded(let profile):
             return [everything, profile.id.topic]
         case .rulesReplaced, .commandRejected:
-            return [everything, "system"]
+            return [everything, system]
         }
     }
 }

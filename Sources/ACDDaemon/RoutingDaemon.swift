@@ -22,6 +22,7 @@ public final class RoutingDaemon {
     private let agents: ZMQSocket
     private let admin: ZMQSocket
     private let events: ZMQSocket
+    private var subscriptions = TopicSubscriptions(families: EventTopics.families)
     /// Requests refused before reaching the engine or by it, by error code.
     public private(set) var errorCounts: [String: Int] = [:]
     public private(set) var requestCount = 0
@@ -70,7 +71,7 @@ public final class RoutingDaemon {
         contacts = try Self.router(context, configuration.contactsEndpoint, maximumMessageBytes: limit)
         agents = try Self.router(context, configuration.agentsEndpoint, maximumMessageBytes: limit)
         admin = try Self.router(context, configuration.adminEndpoint, maximumMessageBytes: limit)
-        events = try ZMQSocket(context, type: .publisher)
+        events = try ZMQSocket(context, type: .xpublisher)
         try events.setLinger(milliseconds: 0)
         // A subscriber that falls further behind loses messages, and fetches them again from the replay buffer.
         try events.setSendHighWaterMark(100_000)
@@ -178,7 +179,8 @@ public final class RoutingDaemon {
         if let due = engine.nextTimerDue {
             timeout = Int(max(0, min(Int64(timeout), due.milliseconds - clock().milliseconds)))
         }
-        let ready = try ZMQPoller.poll([contacts, agents, admin], timeout: timeout)
+        let ready = try ZMQPoller.poll([contacts, agents, admin, events], timeout: timeout)
+        try takeSubscriptions()
         if let customerFeed { for changes in customerFeed.take() { customers.apply(changes) } }
         fireTimers()
         logOutSilentDesktops()
@@ -198,6 +200,7 @@ public final class RoutingDaemon {
         for statistics in engine.allQueueStatistics() {
             let payload = WireCodec.encode(Acd_V1_QueueStatistics(statistics), as: .binary)
             let topic = EventTopics.statistics(tenant: statistics.tenant, queue: statistics.queue)
+            guard subscriptions.wants(topic) else { continue }
             do {
                 try events.send([Array(topic.utf8), payload], dontWait: true)
             } catch {
@@ -217,6 +220,13 @@ public final class RoutingDaemon {
             lastHeardFrom[agent] = nil
             logger.warning("agent \(agent) missed its heartbeats; logging it out")
             publish(run(.logout(agent, force: true)))
+        }
+    }
+
+    /// Reads the (un)subscriptions the events socket passed up since the last call.
+    private func takeSubscriptions() throws {
+        while let frames = try events.receive(dontWait: true) {
+            for frame in frames where !subscriptions.apply(frame) { count("bad_subscription") }
         }
     }
 
@@ -382,16 +392,28 @@ public final class RoutingDaemon {
         }
     }
 
+    /// Publishes the events of one command: one message per topic that has a subscriber, the topic frame followed
+    /// by that topic's events in sequence order, one frame each. A completion and the next offer to the same
+    /// agent (four events) thus cost one send, not four; each send wakes libzmq's I/O thread and the subscriber.
     private func publish(_ produced: [Event]) {
+        var messages: [(topic: String, frames: [[UInt8]])] = []
         for event in produced {
             let payload = WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
             replay.append(payload)
-            for topic in EventTopics.topics(for: event.kind) {
-                do {
-                    try events.send([Array(topic.utf8), payload], dontWait: true)
-                } catch {
-                    logger.error("publishing event \(event.sequence) failed: \(error)")
+            for topic in EventTopics.topics(for: event.kind) where subscriptions.wants(topic) {
+                // A command names a handful of topics: a linear search beats hashing.
+                if let index = messages.firstIndex(where: { $0.topic == topic }) {
+                    messages[index].frames.append(payload)
+                } else {
+                    messages.append((topic, [Array(topic.utf8), payload]))
                 }
+            }
+        }
+        for message in messages {
+            do {
+                try events.send(message.frames, dontWait: true)
+            } catch {
+                logger.error("publishing under \(message.topic) failed: \(error)")
             }
         }
     }

@@ -64,11 +64,14 @@ public final class CRMStoreFollower {
         for _ in 0..<Self.batchLimit {
             guard let frames = try subscriber.receive(dontWait: true) else { return }
             lastHeard = .now
-            guard frames.count == 2, let event = try? Acd_V1_Event(serializedBytes: frames[1]) else {
-                logger.error("undecodable event skipped (\(frames.count) frames)")
-                continue
+            // The topic, then the events of one command, one frame each.
+            for frame in frames.dropFirst() {
+                guard let event = try? Acd_V1_Event(serializedBytes: frame) else {
+                    logger.error("undecodable event skipped (\(frame.count) bytes)")
+                    continue
+                }
+                try take(event, fromReplay: false)
             }
-            try take(event, fromReplay: false)
         }
     }
 

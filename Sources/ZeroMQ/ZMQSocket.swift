@@ -2,12 +2,15 @@ import CZeroMQ
 
 public enum ZMQSocketType: Sendable {
     case router, dealer, publisher, subscriber, request, reply, push, pull
+    /// A publisher that also passes its subscribers' (un)subscriptions up as messages: `[1 or 0] + prefix`.
+    case xpublisher
 
     var rawValue: Int32 {
         switch self {
         case .router: ZMQ_ROUTER
         case .dealer: ZMQ_DEALER
         case .publisher: ZMQ_PUB
+        case .xpublisher: ZMQ_XPUB
         case .subscriber: ZMQ_SUB
         case .request: ZMQ_REQ
         case .reply: ZMQ_REP

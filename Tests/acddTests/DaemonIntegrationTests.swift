@@ -124,7 +124,9 @@ struct Client {
         while offer == nil, try events.waitForMessage(timeout: 5_000) {
             let frames = try #require(try events.receive())
             #expect(frames[0] == Array("agent.ann".utf8))
-            if case .offered(let offered)? = try WireCodec.decode(frames[1], as: Acd_V1_Event.self).0.kind { offer = offered }
+            for frame in frames.dropFirst() {
+                if case .offered(let offered)? = try WireCodec.decode(frame, as: Acd_V1_Event.self).0.kind { offer = offered }
+            }
         }
         #expect(offer?.contactID == queued.contactID && offer?.queue == "general")
 
@@ -281,6 +283,29 @@ struct Client {
             snapshot = try Acd_V1_QueueStatistics(serializedBytes: frames[1])
         }
         #expect(snapshot?.queue == "support" && snapshot?.submitted == 1 && snapshot?.ringing == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func theEventsOfOneCommandReachATopicAsOneMessageInSequenceOrder() throws {
+        let daemon = try RunningDaemon()
+        let session = try DaemonSession(daemon)
+        try session.addAgent("ann")
+        try session.agent("ann", .login(.init()))
+        var warm = false
+        let desk = try ZMQSocket.subscriber(session.context, daemon.endpoints["events"]!, topic: "agent.ann") {
+            warm.toggle()
+            try session.agent("ann", .notReady(.with { $0.reason = warm ? "warming" : "briefing" }))
+        }
+        let waiting = try session.queuedContact()
+        // Going ready changes Ann's state, offers her the waiting contact and reserves her: one command, one message.
+        #expect(try session.agent("ann", .ready(.init())).body == .ack(.init()))
+        #expect(try desk.waitForMessage(timeout: 5_000))
+        let frames = try #require(try desk.receive())
+        #expect(frames[0] == Array("agent.ann".utf8))
+        let events = try frames.dropFirst().map { try Acd_V1_Event(serializedBytes: $0) }
+        #expect(events.count >= 2, "\(events)")
+        #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence + 1 == $1.sequence }, "\(events)")
+        #expect(events.contains { if case .offered(let offer)? = $0.kind { offer.contactID == waiting } else { false } })
         #expect(daemon.stop() == 0)
     }
 

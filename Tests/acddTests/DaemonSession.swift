@@ -88,8 +88,11 @@ extension ZMQSocket {
     func nextEvent<T>(timeout: Int = 5_000, _ match: (Acd_V1_Event) -> T?) throws -> T? {
         let deadline = ContinuousClock.now + .milliseconds(timeout)
         while ContinuousClock.now < deadline {
-            guard try waitForMessage(timeout: 50), let frames = try receive(), let payload = frames.last else { continue }
-            if let found = match(try WireCodec.decode(payload, as: Acd_V1_Event.self).0) { return found }
+            guard try waitForMessage(timeout: 50), let frames = try receive() else { continue }
+            // The topic, then the events of one command under it.
+            for payload in frames.dropFirst() {
+                if let found = match(try WireCodec.decode(payload, as: Acd_V1_Event.self).0) { return found }
+            }
         }
         return nil
     }

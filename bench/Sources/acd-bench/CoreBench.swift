@@ -42,11 +42,13 @@ struct BenchResult {
     var p50, p90, p99, p999, max: Double
     var rssMiB, peakRssMiB: Double
     var setupSeconds: Double
+    /// Mean engine time per cycle (complete, accept, submit) by command, timers they fired included.
+    var completeNs, acceptNs, submitNs: Int
 
     var decisionsPerSecond: Double { Double(decisions) / seconds }
 
     var line: String {
-        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB setup=\(String(format1: setupSeconds))s"
+        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s"
     }
 
     var json: String {
@@ -72,6 +74,10 @@ struct Scenario {
     var setupSeconds = 0.0
     /// Time inside the engine, accepts included: the divisor of decisions per second.
     var engineNanoseconds: UInt64 = 0
+    /// Engine time by command, to show where a cycle goes.
+    var completeNanoseconds: UInt64 = 0
+    var acceptNanoseconds: UInt64 = 0
+    var submitNanoseconds: UInt64 = 0
 
     init(agents: Int, skills: Int, queues: Int, queued: Int, relaxation: Bool, seed: UInt64) throws {
         agentCount = agents
@@ -131,7 +137,9 @@ struct Scenario {
         for (contact, agent) in offers {
             let start = monotonicNanoseconds()
             step(.accept(agent, contact))
-            engineNanoseconds += monotonicNanoseconds() - start
+            let elapsed = monotonicNanoseconds() - start
+            engineNanoseconds += elapsed
+            acceptNanoseconds += elapsed
             busy.append((agent, contact))
         }
         return offers.count
@@ -151,7 +159,10 @@ struct Scenario {
         var latencies = LatencySamples(capacity: target + 16)
         var decisions = 0
         engineNanoseconds = 0
+        (completeNanoseconds, acceptNanoseconds, submitNanoseconds) = (0, 0, 0)
+        var cycles = 0
         while decisions < target, !busy.isEmpty {
+            cycles += 1
             clock = clock.adding(milliseconds: 1)
             // A random busy agent completes: the engine's decision is which contact that agent takes next.
             let index = Int(random.next() % UInt64(busy.count))
@@ -163,6 +174,7 @@ struct Scenario {
             engine.handle(.complete(agent, contact), now: clock, into: &events)
             let t1 = monotonicNanoseconds()
             engineNanoseconds += t1 - t0
+            completeNanoseconds += t1 - t0
             let made = acceptOffers()
             if made > 0 { latencies.record(t1 - t0) }
             decisions += made
@@ -176,6 +188,7 @@ struct Scenario {
                                                     profile: profile, priority: Int(random.next() % 3))), now: clock, into: &events)
             let t3 = monotonicNanoseconds()
             engineNanoseconds += t3 - t2
+            submitNanoseconds += t3 - t2
             let routed = acceptOffers()
             if routed > 0 { latencies.record(t3 - t2) }
             decisions += routed
@@ -186,6 +199,7 @@ struct Scenario {
             agents: agentCount, skills: skillCount, queues: queueCount, queued: engine.liveContactCount - busy.count,
             decisions: decisions, seconds: Double(engineNanoseconds) / 1e9,
             p50: p[0], p90: p[1], p99: p[2], p999: p[3], max: p[4], rssMiB: memory.current, peakRssMiB: memory.peak,
-            setupSeconds: setupSeconds)
+            setupSeconds: setupSeconds, completeNs: Int(completeNanoseconds) / max(cycles, 1),
+            acceptNs: Int(acceptNanoseconds) / max(cycles, 1), submitNs: Int(submitNanoseconds) / max(cycles, 1))
     }
 }

@@ -1,0 +1,61 @@
+@testable import ACDDaemon
+import Testing
+
+@Suite struct TopicSubscriptionsTests {
+    private func subscriptions(_ prefixes: String...) -> TopicSubscriptions {
+        var subscriptions = TopicSubscriptions(families: EventTopics.families)
+        for prefix in prefixes {
+            let applied = subscriptions.apply([1] + Array(prefix.utf8))
+            #expect(applied)
+        }
+        return subscriptions
+    }
+
+    @Test func nobodySubscribedWantsNothing() {
+        let none = subscriptions()
+        #expect(!none.wants("all"))
+        #expect(!none.wants("agent.a1"))
+        #expect(!none.wants("other"))
+    }
+
+    @Test func prefixesMatchAsZeroMQMatchesThem() {
+        let some = subscriptions("agent.a1", "all", "sta")
+        #expect(some.wants("agent.a1"))
+        #expect(some.wants("agent.a12"), "a prefix subscription matches longer topics")
+        #expect(!some.wants("agent.a2"))
+        #expect(!some.wants("agent."))
+        #expect(some.wants("all"))
+        #expect(!some.wants("contact.7"))
+        #expect(some.wants("stats.default.billing"), "a prefix of the family root covers the whole family")
+        #expect(!some.wants("system"))
+        #expect(!some.wants("elsewhere"))
+    }
+
+    @Test func emptySubscriptionWantsEverything() {
+        let everything = subscriptions("")
+        for topic in ["all", "agent.x", "contact.1", "system", "stats.t.q", "elsewhere"] { #expect(everything.wants(topic)) }
+    }
+
+    @Test func unsubscribingForgets() {
+        var some = subscriptions("agent.", "contact.42")
+        #expect(some.wants("agent.a9") && some.wants("contact.42"))
+        some.apply([0] + Array("agent.".utf8))
+        some.apply([0] + Array("contact.42".utf8))
+        #expect(!some.wants("agent.a9"))
+        #expect(!some.wants("contact.42"))
+        #expect(some.isEmpty)
+    }
+
+    @Test func topicsOutsideEveryFamilyAreMatchedPrefixByPrefix() {
+        let some = subscriptions("custom.x")
+        #expect(some.wants("custom.xy"))
+        #expect(!some.wants("custom.y"))
+    }
+
+    @Test func otherMessagesAreRefused() {
+        var subscriptions = TopicSubscriptions(families: EventTopics.families)
+        let empty = subscriptions.apply([])
+        let unknownFlag = subscriptions.apply([7, 65])
+        #expect(!empty && !unknownFlag)
+    }
+}
