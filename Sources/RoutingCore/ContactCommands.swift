@@ -13,7 +13,7 @@ extension RoutingEngine {
         }
         if let problem = fieldProblem(in: submission) { return refuse(.fieldOutOfRange, problem) }
         var extras: [SkillLevel] = []
-        for (name, level) in submission.requiredSkills.sorted(by: { $0.key < $1.key }) {
+        for (name, level) in submission.requiredSkills.isEmpty ? [] : submission.requiredSkills.sorted(by: { $0.key < $1.key }) {
             guard let skill = tenants[Int(t)].skillIndex[name], tenants[Int(t)].declaredSkills.contains(name) else {
                 return refuse(.unknownSkill, "unknown skill '\(name)' for tenant '\(submission.tenant)'")
             }

@@ -5,7 +5,7 @@
 /// position an IVR announces. Elements are kept in sorted buckets of at most `2 * bucketSize`; a Fenwick tree
 /// over bucket counts answers "how many are larger" without walking the buckets.
 struct RankedSet<Element: Comparable> {
-    private static var bucketSize: Int { 64 }
+    private static var bucketSize: Int { 32 }
 
     private var buckets: [[Element]] = []
     /// `maxima[i] == buckets[i].last!`: binary search over buckets without touching their storage.

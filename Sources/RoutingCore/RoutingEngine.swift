@@ -7,16 +7,16 @@
 public struct RoutingEngine: Sendable {
     // Rules, interned so that indices held by agents and contacts survive a rule swap.
     var tenants: [TenantSlot] = []
-    var tenantIndex: [String: Int32] = [:]
+    var tenantIndex = CheapHashTable<String>()
     var queues: [QueueSlot] = []
-    var queueIndex: [QueueName: Int32] = [:]
+    var queueIndex = CheapHashTable<QueueName>()
     var internedSkillCount: Int32 = 0
 
     var lanes: [Lane] = []
     var laneIndex: [LaneKey: Int32] = [:]
 
     var agents: [AgentRecord] = []
-    var agentIndex: [AgentID: Int32] = [:]
+    var agentIndex = CheapHashTable<AgentID>()
     var freeAgentSlots: [Int32] = []
 
     var contacts: [ContactRecord?] = []
@@ -213,9 +213,12 @@ public struct RoutingEngine: Sendable {
     }
 }
 
-struct QueueName: Hashable {
+struct QueueName: Hashable, CheapHashable {
     var tenant: Int32
     var name: String
+
+    var cheapHash: UInt64 { name.cheapHash ^ (UInt64(UInt32(bitPattern: tenant)) &* 0x9E37_79B9_7F4A_7C15) }
+    func isSameKey(as other: QueueName) -> Bool { tenant == other.tenant && name.isSameKey(as: other.name) }
 }
 
 struct TenantSlot {

@@ -13,7 +13,7 @@ struct TimerQueue {
         static func < (lhs: Head, rhs: Head) -> Bool { (lhs.due, lhs.sequence) < (rhs.due, rhs.sequence) }
     }
 
-    private var listByDelay: [Int64: Int] = [:]
+    private var listByDelay = CheapHashTable<Int64>()
     private var lists: [Deque<TimerEntry>] = []
     private var delayOfList: [Int64] = []
     private var unusedLists: [Int] = []
@@ -24,16 +24,16 @@ struct TimerQueue {
     mutating func insert(_ entry: TimerEntry, delay: Int64) {
         let list: Int
         if let existing = listByDelay[delay] {
-            list = existing
+            list = Int(existing)
         } else if let reused = unusedLists.popLast() {
             list = reused
             delayOfList[list] = delay
-            listByDelay[delay] = list
+            listByDelay[delay] = Int32(list)
         } else {
             list = lists.count
             lists.append(Deque())
             delayOfList.append(delay)
-            listByDelay[delay] = list
+            listByDelay[delay] = Int32(list)
         }
         if lists[list].isEmpty { heads.insert(Head(due: entry.due, sequence: entry.sequence, list: list)) }
         lists[list].append(entry)

@@ -69,6 +69,40 @@ import Testing
     }
 }
 
+@Suite struct CheapHashTableTests {
+    @Test func agreesWithADictionaryThroughGrowthOverwriteAndDeletion() {
+        var generator = SplitMix64(seed: 9)
+        var table = CheapHashTable<String>()
+        var reference: [String: Int32] = [:]
+        // Few distinct keys, so that inserts overwrite and deletions hit long probe runs.
+        for round in 0..<40_000 {
+            let key = "agent-\(generator.next() % 3_000)"
+            if generator.next() % 4 == 0 {
+                table[key] = nil
+                reference[key] = nil
+            } else {
+                table[key] = Int32(round)
+                reference[key] = Int32(round)
+            }
+            if round % 101 == 0 {
+                let probe = "agent-\(generator.next() % 3_500)"
+                #expect(table[probe] == reference[probe])
+            }
+        }
+        #expect(table.count == reference.count)
+        #expect(table.values.sorted() == reference.values.sorted())
+        for (key, value) in reference { #expect(table[key] == value) }
+    }
+
+    @Test func keysAreTheirBytes() {
+        var table = CheapHashTable<String>()
+        table["caf\u{E9}"] = 1
+        table["cafe\u{301}"] = 2
+        #expect(table["caf\u{E9}"] == 1 && table["cafe\u{301}"] == 2 && table.count == 2)
+        #expect(table[""] == nil)
+    }
+}
+
 @Suite struct TimerQueueTests {
     @Test func firesInDueThenArmingOrderAcrossDelays() {
         var generator = SplitMix64(seed: 9)
