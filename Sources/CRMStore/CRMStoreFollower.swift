@@ -23,8 +23,14 @@ public final class CRMStoreFollower {
     private var outstandingReplay: (id: UInt64, sentAt: ContinuousClock.Instant)?
     private var replayRequests: UInt64 = 0
     private var lastHeard = ContinuousClock.now
+    /// When the oldest event in `pending` arrived.
+    private var pendingSince: ContinuousClock.Instant?
 
     static let batchLimit = 4096
+    /// How long an event may wait in `pending` before it is written. One transaction per poll made the store
+    /// write a few events at a time at high rates, each commit appending the same table pages to the WAL again;
+    /// waiting a little lets one commit carry a contact's whole life, written as one row.
+    static let flushInterval = Duration.milliseconds(50)
     static let idleProbe = Duration.seconds(1)
     static let replayTimeout = Duration.seconds(3)
 
@@ -49,10 +55,15 @@ public final class CRMStoreFollower {
     public func run(until shouldStop: () -> Bool) throws {
         try requestReplay(from: 0)
         while !shouldStop() {
-            let ready = try ZMQPoller.poll([subscriber, requester], timeout: 100)
+            var timeout = 100
+            if let pendingSince {
+                let left = (pendingSince + Self.flushInterval - .now).components
+                timeout = max(0, min(timeout, Int(left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000)))
+            }
+            let ready = try ZMQPoller.poll([subscriber, requester], timeout: timeout)
             if ready[1] { try receiveReplies() }
             if ready[0] { try receiveEvents() }
-            try flush()
+            if let pendingSince, ContinuousClock.now - pendingSince >= Self.flushInterval { try flush() }
             try probeWhenIdle()
         }
         try flush()
@@ -131,6 +142,7 @@ public final class CRMStoreFollower {
             progress.recordLoss(lost)
             try writer.skipLost(through: event.sequence - 1, at: event.atMs)
         }
+        if pending.isEmpty { pendingSince = .now }
         pending.append(event)
         if pending.count >= Self.batchLimit { try flush() }
     }
@@ -150,6 +162,7 @@ public final class CRMStoreFollower {
         guard !pending.isEmpty, let stream else { return }
         try writer.write(pending)
         pending.removeAll(keepingCapacity: true)
+        pendingSince = nil
         progress.record(stream: stream, writtenThrough: writer.writtenThrough)
     }
 

@@ -17,7 +17,8 @@ struct E2EBench: ParsableCommand {
     @Option(help: "Seconds per load step.") var step = 2.0
     @Option(help: "Seconds per latency run.") var latencyRun = 4.0
     @Option(help: "First rate tried, contacts per second; doubled until the target cannot keep up.") var startRate = 2_000
-    @Option(help: "For profiling: only load acdd (CRM store off) at this rate for --latency-run seconds.") var fixedRate: Int?
+    @Option(help: "For profiling: only load acdd at this rate for --latency-run seconds.") var fixedRate: Int?
+    @Flag(help: "With --fixed-rate: the CRM store on.") var crm = false
 
     func run() throws {
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -29,12 +30,13 @@ struct E2EBench: ParsableCommand {
 
         print("acd-bench e2e: \(agents) desktops, steps of \(step) s, machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
         if let fixedRate {
-            let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules), tenant: "bench")
+            let store = crm ? ["--crm", scratch.appendingPathComponent("crm.sqlite").path] : []
+            let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + store, tenant: "bench")
             try staff(daemon)
             let generator = LoadGenerator(target: .init(
                 contacts: daemon.endpoints["contacts"]!, agents: daemon.endpoints["agents"]!,
                 events: daemon.endpoints["events"]!, tenant: daemon.tenant))
-            report("acdd, CRM store off", try generator.run(rate: fixedRate, seconds: latencyRun))
+            report(crm ? "acdd, CRM store on" : "acdd, CRM store off", try generator.run(rate: fixedRate, seconds: latencyRun))
             let usage = daemon.usage()
             print("daemon: \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
             daemon.stop()
