@@ -64,7 +64,7 @@ extension RoutingEngine {
         guard agents[Int(slot)].presence == .loggedOut else {
             return reject(.agentLoggedIn, "agent '\(id)' is logged in; log out first")
         }
-        let state = agents[Int(slot)].state.rawValue
+        let state = agents[Int(slot)].state
         for queue in agents[Int(slot)].servedQueues { queues[Int(queue)].runtime.agentsByState[state] -= 1 }
         agents[Int(slot)].servedQueues = []
         agents[Int(slot)].lanes = []

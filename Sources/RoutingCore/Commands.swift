@@ -23,34 +23,90 @@ public struct CustomerProfile: Sendable, Hashable {
     public static let unknownCaller = CustomerProfile()
 }
 
+/// What the IVR submits. A value like any other, but its fields live in one shared box: the engine keeps the
+/// submission with the contact and hands it out again in the `received` event, and copying and destroying its
+/// nine fields (strings, two dictionaries, a profile) at each of those was a tenth of a routing cycle's
+/// instructions (callgrind, bench/README.md). Changing a field replaces the box; other copies are untouched.
 public struct ContactSubmission: Sendable, Hashable {
-    public var tenant: String
-    public var queue: String
-    public var channel: Channel
-    public var profile: CustomerProfile
-    /// Skills this contact needs beyond the queue's (e.g. a language picked in the IVR); never relaxed.
-    public var requiredSkills: [String: Int]
-    public var priority: Int
-    public var ivrData: [String: String]
-    public var callbackNumber: String?
-    /// The telephony side's own id for the contact (call id, chat session); carried to the call card.
-    public var externalID: String?
+    private struct Fields: Sendable, Hashable {
+        var tenant: String
+        var queue: String
+        var channel: Channel
+        var profile: CustomerProfile
+        var requiredSkills: [String: Int]
+        var priority: Int
+        var ivrData: [String: String]
+        var callbackNumber: String?
+        var externalID: String?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
 
     public init(
         tenant: String, queue: String, channel: Channel, profile: CustomerProfile = .unknownCaller,
         requiredSkills: [String: Int] = [:], priority: Int = 0, ivrData: [String: String] = [:],
         callbackNumber: String? = nil, externalID: String? = nil
     ) {
-        self.tenant = tenant
-        self.queue = queue
-        self.channel = channel
-        self.profile = profile
-        self.requiredSkills = requiredSkills
-        self.priority = priority
-        self.ivrData = ivrData
-        self.callbackNumber = callbackNumber
-        self.externalID = externalID
+        box = Box(Fields(
+            tenant: tenant, queue: queue, channel: channel, profile: profile, requiredSkills: requiredSkills,
+            priority: priority, ivrData: ivrData, callbackNumber: callbackNumber, externalID: externalID))
     }
+
+    private mutating func change(_ edit: (inout Fields) -> Void) {
+        var fields = box.fields
+        edit(&fields)
+        box = Box(fields)
+    }
+
+    public var tenant: String {
+        get { box.fields.tenant }
+        set { change { $0.tenant = newValue } }
+    }
+    public var queue: String {
+        get { box.fields.queue }
+        set { change { $0.queue = newValue } }
+    }
+    public var channel: Channel {
+        get { box.fields.channel }
+        set { change { $0.channel = newValue } }
+    }
+    public var profile: CustomerProfile {
+        get { box.fields.profile }
+        set { change { $0.profile = newValue } }
+    }
+    /// Skills this contact needs beyond the queue's (e.g. a language picked in the IVR); never relaxed.
+    public var requiredSkills: [String: Int] {
+        get { box.fields.requiredSkills }
+        set { change { $0.requiredSkills = newValue } }
+    }
+    public var priority: Int {
+        get { box.fields.priority }
+        set { change { $0.priority = newValue } }
+    }
+    public var ivrData: [String: String] {
+        get { box.fields.ivrData }
+        set { change { $0.ivrData = newValue } }
+    }
+    public var callbackNumber: String? {
+        get { box.fields.callbackNumber }
+        set { change { $0.callbackNumber = newValue } }
+    }
+    /// The telephony side's own id for the contact (call id, chat session); carried to the call card.
+    public var externalID: String? {
+        get { box.fields.externalID }
+        set { change { $0.externalID = newValue } }
+    }
+
+    public static func == (lhs: ContactSubmission, rhs: ContactSubmission) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
 
     public static let priorityRange = -100...100
 }

@@ -97,7 +97,8 @@ extension RoutingEngine {
 
     /// Position counts the contacts ahead in the same lane (same queue, same extra skills), every step included.
     /// The estimate is position x average handle time / agents staffed for the lane (nil when none is staffed).
-    func waitEstimate(for slot: Int32) -> (position: Int, seconds: Int?) {
+    /// `mutating` only so that `route` calls it without copying the engine (see `freeCapacity`).
+    mutating func waitEstimate(for slot: Int32) -> (position: Int, seconds: Int?) {
         let contact = contacts[Int(slot)]!
         let lane = lanes[Int(contact.lane)]
         let ahead = lane.waiting.reduce(0) { $0 + $1.countGreater(than: contact.key) }

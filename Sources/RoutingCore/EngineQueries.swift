@@ -27,7 +27,7 @@ extension RoutingEngine {
         var longest: Int64 = 0
         if let oldest = runtime.longestWaiting.first { longest = now.milliseconds - oldest.enteredAt }
         var byState: [AgentState: Int] = [:]
-        for state in AgentState.allCases { byState[state] = runtime.agentsByState[state.rawValue] }
+        for state in AgentState.allCases { byState[state] = runtime.agentsByState[state] }
         return QueueStatistics(
             tenant: tenants[Int(slot.tenant)].name, queue: slot.name, channel: rules.channel,
             waiting: runtime.waiting, ringing: runtime.ringing, longestWaitMilliseconds: longest,
@@ -70,7 +70,8 @@ extension RoutingEngine {
         switch contact.phase {
         case .arriving, .queued:
             phase = .queued
-            (position, estimate) = waitEstimate(for: slot)
+            var engine = self  // the estimate is `mutating` for the hot path; a copy shares every buffer
+            (position, estimate) = engine.waitEstimate(for: slot)
         case .held: phase = .holdingForPreferredAgent
         case .offered: phase = .offered
         case .connected: phase = .connected

@@ -39,8 +39,8 @@ public struct Event: Sendable, Hashable {
 
 public enum EventKind: Sendable, Hashable {
     /// A contact was accepted and given its id; the submission is what the call card records. Comes before the
-    /// contact's `queued` or `closed`. Indirect: a submission is large and rare next to the other events.
-    indirect case received(ContactID, ContactSubmission)
+    /// contact's `queued` or `closed`.
+    case received(ContactID, ContactSubmission)
     /// `estimatedWaitSeconds` is nil when no agent who could take the contact is staffed.
     case queued(ContactID, tenant: String, queue: String, position: Int, estimatedWaitSeconds: Int?)
     case offered(ContactID, agent: AgentID, queue: String, expiresAt: Instant)

@@ -72,7 +72,7 @@ extension RoutingEngine {
     private mutating func agentViolations() -> [String] {
         var problems: [String] = []
         var staffed = [Int](repeating: 0, count: lanes.count)
-        var byState = [[Int]](repeating: [Int](repeating: 0, count: AgentState.allCases.count), count: queues.count)
+        var byState = [AgentStateCounts](repeating: AgentStateCounts(), count: queues.count)
         for (a, agent) in agents.enumerated() where agent.isLive {
             var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
             for slot in agent.work {
@@ -98,7 +98,7 @@ extension RoutingEngine {
             if agent.presence == .ready { for m in agent.lanes { staffed[Int(m.lane)] += 1 } }
             let (state, reason) = derivedState(ofAgent: a)
             if state != agent.state || reason != agent.stateReason { problems.append("agent \(agent.id) published state \(agent.state) != \(state)") }
-            for queue in agent.servedQueues { byState[Int(queue)][agent.state.rawValue] += 1 }
+            for queue in agent.servedQueues { byState[Int(queue)][agent.state] += 1 }
         }
         for l in lanes.indices where lanes[l].staffed != staffed[l] {
             problems.append("lane \(l) staffed \(lanes[l].staffed) != \(staffed[l])")

@@ -320,7 +320,8 @@ extension RoutingEngine {
         }
     }
 
-    func isStillWaiting(_ entry: WaitingSince, queue: Int) -> Bool {
+    /// `mutating` only so that the hot path calls it without copying the engine (see `freeCapacity`).
+    mutating func isStillWaiting(_ entry: WaitingSince, queue: Int) -> Bool {
         let slot = Int(entry.slot)
         guard slotGenerations[slot] == entry.generation else { return false }
         guard Int(contacts[slot]!.queue) == queue, contacts[slot]!.enteredQueueAt.milliseconds == entry.enteredAt else { return false }

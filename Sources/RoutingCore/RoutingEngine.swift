@@ -188,13 +188,14 @@ public struct RoutingEngine: Sendable {
         agents[i].stateReason = reason
         if state == .ready, previous != .ready { agents[i].idleSince = now }
         for queue in agents[i].servedQueues {
-            queues[Int(queue)].runtime.agentsByState[previous.rawValue] -= 1
-            queues[Int(queue)].runtime.agentsByState[state.rawValue] += 1
+            queues[Int(queue)].runtime.agentsByState[previous] -= 1
+            queues[Int(queue)].runtime.agentsByState[state] += 1
         }
         emit(.agentStateChanged(agents[i].id, state: state, reason: reason))
     }
 
-    func derivedState(ofAgent a: Int) -> (AgentState, String?) {
+    /// `mutating` only so that `updateDerivedState` can call it without copying the engine (see `freeCapacity`).
+    mutating func derivedState(ofAgent a: Int) -> (AgentState, String?) {
         switch agents[a].presence {
         case .loggedOut: return (.loggedOut, nil)
         case .notReady where agents[a].work.isEmpty: return (.notReady, agents[a].notReadyReason)

@@ -144,7 +144,7 @@ extension RoutingEngine {
             agents[a].servedQueues = []
         }
         for q in queues.indices {
-            queues[q].runtime.agentsByState = [Int](repeating: 0, count: AgentState.allCases.count)
+            queues[q].runtime.agentsByState = AgentStateCounts()
             if queues[q].compiled != nil { queues[q].settings.baseLane = createLane(queue: Int32(q), extras: []) }
         }
         for s in contacts.indices {
@@ -237,7 +237,7 @@ extension RoutingEngine {
 
     mutating func setServedQueues(_ agent: Int32) {
         let a = Int(agent)
-        let state = agents[a].state.rawValue
+        let state = agents[a].state
         for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] -= 1 }
         agents[a].servedQueues = agents[a].lanes.compactMap { membership in
             let queue = lanes[Int(membership.lane)].queue

@@ -90,7 +90,7 @@ struct QueueRuntime {
     /// always happens at the current time. Answered ones are dropped lazily when they reach the front, so the
     /// front is the longest-waiting contact still unanswered.
     var longestWaiting = Deque<WaitingSince>()
-    var agentsByState = [Int](repeating: 0, count: AgentState.allCases.count)
+    var agentsByState = AgentStateCounts()
     var roundRobinLastServed: [Int32: UInt64] = [:]
 
     init(expectedHandleSeconds: Int) {
@@ -179,4 +179,35 @@ public struct ContactAccounting: Sendable, Hashable {
     public var isBalanced: Bool {
         accepted == closed + completed + abandoned + cancelled + overflowedToIVR + live
     }
+}
+
+/// Agents serving a queue, by published state. Six counts held inline: every state change of an agent adjusts
+/// them for each queue it serves, and a heap-allocated array there meant two uniqueness checks per count.
+struct AgentStateCounts: Equatable, CustomStringConvertible {
+    private var loggedOut = 0, notReady = 0, ready = 0, reserved = 0, busy = 0, wrapUp = 0
+
+    subscript(state: AgentState) -> Int {
+        get {
+            switch state {
+            case .loggedOut: loggedOut
+            case .notReady: notReady
+            case .ready: ready
+            case .reserved: reserved
+            case .busy: busy
+            case .wrapUp: wrapUp
+            }
+        }
+        set {
+            switch state {
+            case .loggedOut: loggedOut = newValue
+            case .notReady: notReady = newValue
+            case .ready: ready = newValue
+            case .reserved: reserved = newValue
+            case .busy: busy = newValue
+            case .wrapUp: wrapUp = newValue
+            }
+        }
+    }
+
+    var description: String { AgentState.allCases.map { "\($0): \(self[$0])" }.joined(separator: ", ") }
 }
