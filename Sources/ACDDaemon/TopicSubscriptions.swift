@@ -9,18 +9,18 @@
 /// as `agent.` or the empty one), and subscriptions inside it (such as `agent.a12`).
 struct TopicSubscriptions {
     /// Without `ZMQ_XPUB_VERBOSE` the socket passes a prefix up once when its first subscriber comes and once
-    /// when its last one leaves, so a set is exact.
-    private var prefixes: Set<String> = []
+    /// when its last one leaves, so a set is exact. Bytes, as libzmq matches them.
+    private var prefixes: Set<[UInt8]> = []
     private var families: [Family]
 
     private struct Family {
-        var root: String
+        var root: [UInt8]
         var covering = 0
         var inside = 0
     }
 
     init(families roots: [String]) {
-        families = roots.map { Family(root: $0) }
+        families = roots.map { Family(root: Array($0.utf8)) }
     }
 
     var isEmpty: Bool { prefixes.isEmpty }
@@ -29,7 +29,7 @@ struct TopicSubscriptions {
     @discardableResult
     mutating func apply(_ message: [UInt8]) -> Bool {
         guard let flag = message.first, flag <= 1 else { return false }
-        let prefix = String(decoding: message.dropFirst(), as: UTF8.self)
+        let prefix = Array(message.dropFirst())
         let delta: Int
         if flag == 1 {
             guard prefixes.insert(prefix).inserted else { return true }
@@ -39,9 +39,9 @@ struct TopicSubscriptions {
             delta = -1
         }
         for index in families.indices {
-            if families[index].root.hasPrefix(prefix) {
+            if families[index].root.starts(with: prefix) {
                 families[index].covering += delta
-            } else if prefix.hasPrefix(families[index].root) {
+            } else if prefix.starts(with: families[index].root) {
                 families[index].inside += delta
             }
         }
@@ -51,20 +51,20 @@ struct TopicSubscriptions {
     /// Whether some subscription is a prefix of `topic`.
     func wants(_ topic: String) -> Bool {
         guard !prefixes.isEmpty else { return false }
+        let bytes = Array(topic.utf8)
         var checkedUpTo = -1
-        for family in families where topic.hasPrefix(family.root) {
+        for family in families where bytes.starts(with: family.root) {
             if family.covering > 0 { return true }
             if family.inside == 0 { return false }
-            checkedUpTo = family.root.utf8.count
+            checkedUpTo = family.root.count
             break
         }
         // Only subscriptions longer than the family's root can still match: try each longer prefix of the topic.
-        let utf8 = topic.utf8
-        var length = 0
-        for index in utf8.indices {
+        var length = checkedUpTo + 1
+        while length <= bytes.count {
+            if prefixes.contains(Array(bytes[..<length])) { return true }
             length += 1
-            if length > checkedUpTo, prefixes.contains(String(topic[...index])) { return true }
         }
-        return checkedUpTo < 0 && prefixes.contains("")
+        return false
     }
 }

@@ -31,6 +31,14 @@ import Testing
         #expect(!some.wants("elsewhere"))
     }
 
+    @Test func prefixesAreBytesAsInLibzmq() {
+        let some = subscriptions("agent.jos", "contact.\u{E9}")
+        #expect(some.wants("agent.jos\u{E9}"))
+        #expect(some.wants("contact.\u{E9}t\u{E9}"))
+        #expect(!some.wants("contact.e\u{301}"), "another spelling of the same text is other bytes")
+        #expect(!some.wants("agent."))
+    }
+
     @Test func emptySubscriptionWantsEverything() {
         let everything = subscriptions("")
         for topic in ["all", "agent.x", "contact.1", "system", "stats.t.q", "elsewhere"] { #expect(everything.wants(topic)) }
