@@ -60,6 +60,8 @@ struct CheapHashTable<Key: CheapHashable> {
     private var keys: [Key?]
     private var hashes: [UInt64]
     private var slots: [Int32]
+    /// 64 minus log2 of the capacity.
+    private var shift: UInt64 = 60
     private(set) var count = 0
 
     init() {
@@ -70,8 +72,9 @@ struct CheapHashTable<Key: CheapHashable> {
 
     private var mask: Int { keys.count - 1 }
 
+    /// The high bits of the hash times the golden ratio: FNV-1a's low bits depend only on the low bits of each byte.
     @inline(__always)
-    private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & mask }
+    private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) }
 
     subscript(key: Key) -> Int32? {
         get {
@@ -140,6 +143,7 @@ struct CheapHashTable<Key: CheapHashable> {
         keys = Array(repeating: nil, count: old.0.count * 2)
         hashes = Array(repeating: 0, count: old.0.count * 2)
         slots = Array(repeating: 0, count: old.0.count * 2)
+        shift -= 1
         count = 0
         for i in old.0.indices { if let key = old.0[i] { insert(key, old.1[i], old.2[i]) } }
     }
