@@ -400,12 +400,14 @@ public final class RoutingDaemon {
         for event in produced {
             let payload = WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
             replay.append(payload)
-            for topic in EventTopics.topics(for: event.kind) where subscriptions.wants(topic) {
+            for topic in EventTopics.topics(for: event.kind) {
+                let bytes = Array(topic.utf8)
+                guard subscriptions.wants(bytes) else { continue }
                 // A command names a handful of topics: a linear search beats hashing.
-                if let index = messages.firstIndex(where: { $0.topic == topic }) {
+                if let index = messages.firstIndex(where: { $0.frames[0] == bytes }) {
                     messages[index].frames.append(payload)
                 } else {
-                    messages.append((topic, [Array(topic.utf8), payload]))
+                    messages.append((topic, [bytes, payload]))
                 }
             }
         }

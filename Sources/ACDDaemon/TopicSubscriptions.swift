@@ -48,10 +48,11 @@ struct TopicSubscriptions {
         return true
     }
 
-    /// Whether some subscription is a prefix of `topic`.
-    func wants(_ topic: String) -> Bool {
+    func wants(_ topic: String) -> Bool { wants(Array(topic.utf8)) }
+
+    /// Whether some subscription is a prefix of `topic` (its bytes).
+    func wants(_ bytes: [UInt8]) -> Bool {
         guard !prefixes.isEmpty else { return false }
-        let bytes = Array(topic.utf8)
         var checkedUpTo = -1
         for family in families where bytes.starts(with: family.root) {
             if family.covering > 0 { return true }
