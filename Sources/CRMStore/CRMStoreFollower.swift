@@ -57,8 +57,11 @@ public final class CRMStoreFollower {
         while !shouldStop() {
             var timeout = 100
             if let pendingSince {
-                let left = (pendingSince + Self.flushInterval - .now).components
-                timeout = max(0, min(timeout, Int(left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000)))
+                // A write is due soon: let the events gather meanwhile instead of waking up for each message, which
+                // cost more (scheduler and poll) than handling the message. They wait in the socket's queue.
+                let left = pendingSince + Self.flushInterval - .now
+                if left > .zero { Thread.sleep(forTimeInterval: Self.seconds(left)) }
+                timeout = 0
             }
             let ready = try ZMQPoller.poll([subscriber, requester], timeout: timeout)
             if ready[1] { try receiveReplies() }
@@ -67,6 +70,10 @@ public final class CRMStoreFollower {
             try probeWhenIdle()
         }
         try flush()
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private var expected: UInt64 { writer.writtenThrough + UInt64(pending.count) + 1 }
