@@ -398,7 +398,7 @@ public final class RoutingDaemon {
     private func publish(_ produced: [Event]) {
         var messages: [(topic: String, frames: [[UInt8]])] = []
         for event in produced {
-            let payload = WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
+            let payload = EventEncoder.encode(event, streamID: streamID)
             replay.append(payload)
             for topic in EventTopics.topics(for: event.kind) {
                 let bytes = Array(topic.utf8)
