@@ -198,11 +198,12 @@ public final class RoutingDaemon {
         guard now >= nextStatisticsPush else { return }
         nextStatisticsPush = now.adding(milliseconds: 1000)
         for statistics in engine.allQueueStatistics() {
-            let payload = WireCodec.encode(Acd_V1_QueueStatistics(statistics), as: .binary)
             let topic = EventTopics.statistics(tenant: statistics.tenant, queue: statistics.queue)
-            guard subscriptions.wants(topic) else { continue }
+            let topicBytes = Array(topic.utf8)
+            guard subscriptions.wants(topicBytes) else { continue }
+            let payload = WireCodec.encode(Acd_V1_QueueStatistics(statistics), as: .binary)
             do {
-                try events.send([Array(topic.utf8), payload], dontWait: true)
+                try events.send([topicBytes, payload], dontWait: true)
             } catch {
                 logger.error("publishing statistics of \(topic) failed: \(error)")
             }

@@ -48,8 +48,6 @@ struct TopicSubscriptions {
         return true
     }
 
-    func wants(_ topic: String) -> Bool { wants(Array(topic.utf8)) }
-
     /// Whether some subscription is a prefix of `topic` (its bytes).
     func wants(_ bytes: [UInt8]) -> Bool {
         guard !prefixes.isEmpty else { return false }

@@ -1,6 +1,10 @@
 @testable import ACDDaemon
 import Testing
 
+extension TopicSubscriptions {
+    func wants(_ topic: String) -> Bool { wants(Array(topic.utf8)) }
+}
+
 @Suite struct TopicSubscriptionsTests {
     private func subscriptions(_ prefixes: String...) -> TopicSubscriptions {
         var subscriptions = TopicSubscriptions(families: EventTopics.families)
