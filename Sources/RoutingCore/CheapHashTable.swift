@@ -38,9 +38,16 @@ extension String: CheapHashable {
     }
 }
 
+/// The table mixes the bits itself, so an integer is its own hash.
 extension Int64: CheapHashable {
-    var cheapHash: UInt64 { UInt64(bitPattern: self) &* 0x9E37_79B9_7F4A_7C15 }
+    var cheapHash: UInt64 { UInt64(bitPattern: self) }
     func isSameKey(as other: Int64) -> Bool { self == other }
+}
+
+/// Contact ids are sequential: the golden-ratio mixing spreads them evenly over the table.
+extension ContactID: CheapHashable {
+    var cheapHash: UInt64 { rawValue }
+    func isSameKey(as other: ContactID) -> Bool { self == other }
 }
 
 extension AgentID: CheapHashable {
@@ -48,7 +55,7 @@ extension AgentID: CheapHashable {
     func isSameKey(as other: AgentID) -> Bool { rawValue.isSameKey(as: other.rawValue) }
 }
 
-/// Keys to slot numbers, for the lookups every command makes (agent id, tenant, queue, timer delay).
+/// Keys to slot numbers, for the lookups every command makes (contact id, agent id, tenant, queue, timer delay).
 ///
 /// `Dictionary` hashes with SipHash seeded per process; with the table lookups of a routing cycle that was about
 /// an eighth of its instructions (callgrind, bench/README.md). Keys here are agent ids, tenant and queue names

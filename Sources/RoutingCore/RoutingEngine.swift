@@ -21,7 +21,7 @@ public struct RoutingEngine: Sendable {
 
     var contacts: [ContactRecord?] = []
     var contactDetails: [ContactDetails?] = []
-    var contactSlot = ContactSlotTable()
+    var contactSlot = CheapHashTable<ContactID>()
     var freeContactSlots: [Int32] = []
     var slotGenerations: [UInt32] = []
 

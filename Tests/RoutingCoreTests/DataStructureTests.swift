@@ -43,10 +43,10 @@ import Testing
     }
 }
 
-@Suite struct ContactSlotTableTests {
-    @Test func agreesWithADictionaryThroughGrowthAndDeletion() {
+@Suite struct ContactIndexTests {
+    @Test func sequentialIdsAgreeWithADictionaryThroughGrowthAndDeletion() {
         var generator = SplitMix64(seed: 5)
-        var table = ContactSlotTable()
+        var table = CheapHashTable<ContactID>()
         var reference: [UInt64: Int32] = [:]
         var nextID: UInt64 = 1
         for round in 0..<60_000 {
