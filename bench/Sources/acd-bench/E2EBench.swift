@@ -33,9 +33,7 @@ struct E2EBench: ParsableCommand {
             let store = crm ? ["--crm", scratch.appendingPathComponent("crm.sqlite").path] : []
             let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + store, tenant: "bench")
             try staff(daemon)
-            let generator = LoadGenerator(target: .init(
-                contacts: daemon.endpoints["contacts"]!, agents: daemon.endpoints["agents"]!,
-                events: daemon.endpoints["events"]!, tenant: daemon.tenant))
+            let generator = LoadGenerator(target: daemon.loadTarget)
             report(crm ? "acdd, CRM store on" : "acdd, CRM store off", try generator.run(rate: fixedRate, seconds: latencyRun))
             let usage = daemon.usage()
             print("daemon: \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
@@ -105,9 +103,7 @@ struct E2EBench: ParsableCommand {
     /// Doubles the rate until a step is not sustained, bisects between the last two, then measures latency at
     /// 25 %, 50 % and 90 % of the highest sustained rate.
     private func measure(_ target: Target, name: String) throws -> Measured {
-        let generator = LoadGenerator(target: .init(
-            contacts: target.endpoints["contacts"]!, agents: target.endpoints["agents"]!,
-            events: target.endpoints["events"]!, tenant: target.tenant))
+        let generator = LoadGenerator(target: target.loadTarget)
         var good = 0, bad = 0
         var rate = startRate
         while bad == 0 {
@@ -174,6 +170,11 @@ final class Target {
         while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
         target.endpoints = ListeningBanner.endpoints(String(decoding: line, as: UTF8.self))
         return target
+    }
+
+    /// The endpoints the load generator connects to.
+    var loadTarget: LoadGenerator.Target {
+        .init(contacts: endpoints["contacts"]!, agents: endpoints["agents"]!, events: endpoints["events"]!, tenant: tenant)
     }
 
     /// CPU seconds used so far and peak resident memory, from /proc.
