@@ -55,6 +55,8 @@ let package = Package(
             dependencies: [
                 "RoutingCore", "ACDProtocol", "ZeroMQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, to bind the call card's columns without boxing each value.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -18,6 +18,9 @@ public struct DaemonConfiguration: Sendable {
     public var crmWriter = CRMWriter.inProcess
     /// Published events kept for subscribers that missed some (the CRM store among them).
     public var replayBufferEvents = 262_144
+    /// Events the routing thread hands to the in-process CRM store that it has not taken yet, at most; beyond
+    /// that the store fetches them from the replay buffer.
+    public var crmHandoffEvents = 1 << 20
     /// How often customer profiles changed in the CRM database are read into the routing thread's cache.
     public var customerRefreshMilliseconds = 1000
     /// On SIGTERM, how long to wait for the CRM store to write the last events before closing anyway.

@@ -2,20 +2,27 @@ import CRMStore
 import Logging
 import ZeroMQ
 
-/// The CRM store run on a thread of the daemon: the same `CRMStoreFollower` as `acdd crm-store`, connected over
-/// `inproc://` endpoints of the daemon's own sockets, so that it never slows the routing thread (it falls behind
-/// and catches up from the replay buffer instead).
+/// The CRM store run on a thread of the daemon: the same `CRMStoreFollower` as `acdd crm-store`, taking the
+/// engine's events from an `EventHandoff` instead of a subscription, and asking for replays over an `inproc://`
+/// endpoint of the daemon's admin socket. It never slows the routing thread: it falls behind and catches up from
+/// the replay buffer instead.
 final class InProcessCRMStore: Sendable {
     let progress = CRMStoreProgress()
+    let handoff: EventHandoff
     private let thread: BackgroundThread
 
-    init(database: CRMDatabase, eventsEndpoint: String, adminEndpoint: String, context: ZMQContext, logger: Logger) {
+    init(
+        database: CRMDatabase, stream: UInt64, handoffCapacity: Int, adminEndpoint: String, context: ZMQContext,
+        logger: Logger
+    ) {
         let progress = self.progress
+        let handoff = EventHandoff(capacity: handoffCapacity)
+        self.handoff = handoff
         thread = BackgroundThread(name: "acdd-crm-store") { shouldStop in
             do {
                 let follower = try CRMStoreFollower(
-                    database: database, eventsEndpoint: eventsEndpoint, adminEndpoint: adminEndpoint, context: context,
-                    progress: progress, logger: logger)
+                    database: database, source: .handoff(handoff, stream: stream), adminEndpoint: adminEndpoint,
+                    context: context, progress: progress, logger: logger)
                 try follower.run(until: shouldStop)
             } catch {
                 logger.critical("the CRM store stopped: \(error)")

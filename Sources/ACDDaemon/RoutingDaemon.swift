@@ -88,13 +88,11 @@ public final class RoutingDaemon {
             customerFeed = nil
         }
         if let database, configuration.crmWriter == .inProcess {
-            let inprocEvents = "inproc://acdd-events-\(streamID)"
             let inprocAdmin = "inproc://acdd-admin-\(streamID)"
-            try events.bind(inprocEvents)
             try admin.bind(inprocAdmin)
             crmStore = InProcessCRMStore(
-                database: database, eventsEndpoint: inprocEvents, adminEndpoint: inprocAdmin, context: context,
-                logger: logger)
+                database: database, stream: streamID, handoffCapacity: configuration.crmHandoffEvents,
+                adminEndpoint: inprocAdmin, context: context, logger: logger)
         } else {
             crmStore = nil
         }
@@ -397,6 +395,7 @@ public final class RoutingDaemon {
     /// by that topic's events in sequence order, one frame each. A completion and the next offer to the same
     /// agent (four events) thus cost one send, not four; each send wakes libzmq's I/O thread and the subscriber.
     private func publish(_ produced: [Event]) {
+        crmStore?.handoff.hand(produced)
         var messages: [(topic: String, frames: [[UInt8]])] = []
         for event in produced {
             let payload = EventEncoder.encode(event, streamID: streamID)

@@ -1,17 +1,18 @@
 import RoutingCore
 
 extension EventKind {
-    /// The core form of a wire event, for clients that reason in the core's terms (the live simulator). Nil for
-    /// an event without a kind. Fields the wire does not carry (a received contact's full profile) are left at
-    /// their defaults.
+    /// The core form of a wire event, for clients that reason in the core's terms (the live simulator, the CRM
+    /// store). Nil for an event without a kind or with a state this version does not know. Fields the wire does
+    /// not carry (a received contact's lifetime value and churn risk) are left at their defaults.
     public init?(wire event: Acd_V1_Event) {
         switch event.kind {
         case .received(let r)?:
             self = .received(ContactID(r.contactID), ContactSubmission(
                 tenant: r.tenant, queue: r.queue, channel: Channel(wireValue: r.channel) ?? .voice,
-                profile: CustomerProfile(customerID: r.customerID.isEmpty ? nil : r.customerID,
-                                         tier: r.customerTier.isEmpty ? nil : r.customerTier),
-                requiredSkills: r.requiredSkills.mapValues(Int.init), priority: Int(r.priority), ivrData: r.ivrData))
+                profile: CustomerProfile(customerID: r.customerID.nilIfEmpty, tier: r.customerTier.nilIfEmpty,
+                                         language: r.language.nilIfEmpty),
+                requiredSkills: r.requiredSkills.mapValues(Int.init), priority: Int(r.priority), ivrData: r.ivrData,
+                callbackNumber: r.callbackNumber.nilIfEmpty, externalID: r.externalID.nilIfEmpty))
         case .queued(let q)?:
             self = .queued(ContactID(q.contactID), tenant: q.tenant, queue: q.queue, position: Int(q.position),
                            estimatedWaitSeconds: q.hasEstimatedWaitSeconds ? Int(q.estimatedWaitSeconds) : nil)
@@ -46,6 +47,18 @@ extension EventKind {
         case nil: return nil
         }
     }
+}
+
+extension Event {
+    /// The core form of a wire event; nil when its kind is not one the core knows (see `EventKind(wire:)`).
+    public init?(wire event: Acd_V1_Event) {
+        guard let kind = EventKind(wire: event) else { return nil }
+        self.init(sequence: event.sequence, at: Instant(milliseconds: event.atMs), kind: kind)
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }
 
 extension Channel {

@@ -1,24 +1,24 @@
-import ACDProtocol
 import GRDB
 import RoutingCore
 
 /// The `agents` and `agent_skills` rows: written from the admin events, read at start-up to staff the engine.
 enum AgentRows {
-    static func upsert(_ profile: Acd_V1_AgentProfile, db: Database) throws {
-        let capacity: [Int32?] = profile.hasCapacity
-            ? [profile.capacity.voice, profile.capacity.chat, profile.capacity.email, profile.capacity.callback]
-            : [nil, nil, nil, nil]
+    static func upsert(_ profile: AgentProfile, db: Database) throws {
+        let capacity = profile.capacity
         try db.execute(sql: """
             INSERT INTO agents (id, name, tenant, team, capacity_voice, capacity_chat, capacity_email, capacity_callback, active)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, tenant = excluded.tenant, team = excluded.team,
                 capacity_voice = excluded.capacity_voice, capacity_chat = excluded.capacity_chat,
                 capacity_email = excluded.capacity_email, capacity_callback = excluded.capacity_callback, active = 1
-            """, arguments: [profile.agentID, profile.name, profile.tenant, profile.team.nilIfEmpty] + StatementArguments(capacity))
-        try replaceSkills(of: profile.agentID, with: profile.skills, db: db)
+            """, arguments: [
+                profile.id.rawValue, profile.name, profile.tenant, profile.team,
+                capacity?.voice, capacity?.chat, capacity?.email, capacity?.callback,
+            ])
+        try replaceSkills(of: profile.id.rawValue, with: profile.skills, db: db)
     }
 
-    static func replaceSkills(of agent: String, with skills: [String: Int32], db: Database) throws {
+    static func replaceSkills(of agent: String, with skills: [String: Int], db: Database) throws {
         try db.execute(sql: "DELETE FROM agent_skills WHERE agent_id = ?", arguments: [agent])
         for (skill, level) in skills.sorted(by: { $0.key < $1.key }) {
             // An agent added before the store joined this run has no row: its skills wait for its next `agent_added`.

@@ -1,4 +1,3 @@
-import ACDProtocol
 import GRDB
 import RoutingCore
 
@@ -42,7 +41,7 @@ extension CRMDatabase {
                     ])
             }
             for agent in agents {
-                try AgentRows.upsert(Acd_V1_AgentProfile(agent), db: db)
+                try AgentRows.upsert(agent, db: db)
             }
         }
     }

@@ -1,25 +1,41 @@
 import ACDProtocol
 import Foundation
 import Logging
+import RoutingCore
 import SwiftProtobuf
 import ZeroMQ
 
-/// The CRM store's loop: subscribes to every event of the daemon (topic `all`) and writes them in order through a
-/// `CallCardWriter`. A gap in the sequence numbers (a slow subscriber's dropped messages, a late start, a restart
-/// of either side) is filled from the daemon's replay buffer over the admin endpoint, so that each event is
-/// written once: none lost while the buffer still holds it, none twice thanks to the cursor. The same loop runs
-/// inside the daemon on a thread of its own (the default) or as `acdd crm-store` beside it.
+/// The CRM store's loop: takes every event of the daemon in order and writes them through a `CallCardWriter`.
+/// The events come live either from a subscription to the daemon's events endpoint (topic `all`; `acdd crm-store`
+/// beside the daemon) or from the daemon's `EventHandoff` (the store on a thread of the daemon, the default). A gap
+/// in the sequence numbers (a slow subscriber's dropped messages, a full handoff, a late start, a restart of either
+/// side) is filled from the daemon's replay buffer over the admin endpoint, so that each event is written once:
+/// none lost while the buffer still holds it, none twice thanks to the cursor.
 public final class CRMStoreFollower {
+    /// Where the live events come from.
+    public enum Source {
+        /// A subscription to the daemon's events endpoint.
+        case subscription(eventsEndpoint: String)
+        /// The handoff of the daemon run `stream`, in the same process.
+        case handoff(EventHandoff, stream: UInt64)
+    }
+
     private let writer: CallCardWriter
-    private let subscriber: ZMQSocket
+    private let subscriber: ZMQSocket?
+    private let handoff: (events: EventHandoff, stream: UInt64)?
     private let requester: ZMQSocket
     private let progress: CRMStoreProgress
     private let logger: Logger
 
-    /// The daemon run followed; nil until the daemon has answered a first replay request.
+    /// The daemon run followed; nil until it is known (from the handoff, or from a first replay reply).
     private var stream: UInt64?
-    /// Events received in order after what the writer has written, not yet written.
-    private var pending: [Acd_V1_Event] = []
+    /// Events received in order after what the writer has written, not yet written; those of kinds this version
+    /// does not know are left out, and `receivedThrough` passes over them.
+    private var pending: [Event] = []
+    /// The sequence number and time (Unix ms) of the last event received in order.
+    private var receivedThrough: UInt64 = 0
+    private var receivedAt: Int64 = 0
+    private var handedOver: [Event] = []
     private var outstandingReplay: (id: UInt64, sentAt: ContinuousClock.Instant)?
     private var replayRequests: UInt64 = 0
     private var lastHeard = ContinuousClock.now
@@ -27,25 +43,33 @@ public final class CRMStoreFollower {
     private var pendingSince: ContinuousClock.Instant?
 
     static let batchLimit = 4096
-    /// How long an event may wait in `pending` before it is written. One transaction per poll made the store
-    /// write a few events at a time at high rates, each commit appending the same table pages to the WAL again;
-    /// waiting a little lets one commit carry a contact's whole life, written as one row.
+    /// How long an event may wait before it is written. One transaction per poll made the store write a few
+    /// events at a time at high rates, each commit appending the same table pages to the WAL again; waiting a
+    /// little lets one commit carry a contact's whole life, written as one row.
     static let flushInterval = Duration.milliseconds(50)
     static let idleProbe = Duration.seconds(1)
     static let replayTimeout = Duration.seconds(3)
 
     public init(
-        database: CRMDatabase, eventsEndpoint: String, adminEndpoint: String, context: ZMQContext,
+        database: CRMDatabase, source: Source, adminEndpoint: String, context: ZMQContext,
         progress: CRMStoreProgress, logger: Logger
     ) throws(ZMQError) {
         writer = CallCardWriter(database: database)
         self.progress = progress
         self.logger = logger
-        subscriber = try ZMQSocket(context, type: .subscriber)
-        try subscriber.setLinger(milliseconds: 0)
-        try subscriber.setReceiveHighWaterMark(1_000_000)
-        try subscriber.subscribe("all")
-        try subscriber.connect(eventsEndpoint)
+        switch source {
+        case .subscription(let eventsEndpoint):
+            let subscriber = try ZMQSocket(context, type: .subscriber)
+            try subscriber.setLinger(milliseconds: 0)
+            try subscriber.setReceiveHighWaterMark(1_000_000)
+            try subscriber.subscribe("all")
+            try subscriber.connect(eventsEndpoint)
+            self.subscriber = subscriber
+            handoff = nil
+        case .handoff(let events, let stream):
+            subscriber = nil
+            handoff = (events, stream)
+        }
         requester = try ZMQSocket(context, type: .dealer)
         try requester.setLinger(milliseconds: 0)
         try requester.connect(adminEndpoint)
@@ -53,32 +77,51 @@ public final class CRMStoreFollower {
 
     /// Follows the stream until `shouldStop` returns true (checked every 100 ms), then writes what it holds.
     public func run(until shouldStop: () -> Bool) throws {
-        try requestReplay(from: 0)
-        while !shouldStop() {
-            var timeout = 100
-            if let pendingSince {
-                // A write is due soon: let the events gather meanwhile instead of waking up for each message, which
-                // cost more (scheduler and poll) than handling the message. They wait in the socket's queue.
-                let left = pendingSince + Self.flushInterval - .now
-                if left > .zero { Thread.sleep(forTimeInterval: Self.seconds(left)) }
-                timeout = 0
+        if let handoff {
+            try follow(handoff.stream)
+            while !shouldStop() {
+                // The handoff gathers events meanwhile: one transaction per interval.
+                if try ZMQPoller.poll([requester], timeout: Self.milliseconds(Self.flushInterval))[0] { try receiveReplies() }
+                try receiveHandedOver(from: handoff.events, stream: handoff.stream)
+                try flush()
+                try probeWhenIdle()
             }
-            let ready = try ZMQPoller.poll([subscriber, requester], timeout: timeout)
-            if ready[1] { try receiveReplies() }
-            if ready[0] { try receiveEvents() }
-            if let pendingSince, ContinuousClock.now - pendingSince >= Self.flushInterval { try flush() }
-            try probeWhenIdle()
+            try receiveHandedOver(from: handoff.events, stream: handoff.stream)
+        } else if let subscriber {
+            try requestReplay(from: 0)
+            while !shouldStop() {
+                var timeout = 100
+                if let pendingSince {
+                    // A write is due soon: let the events gather meanwhile instead of waking up for each message,
+                    // which cost more (scheduler and poll) than handling the message. They wait in the socket's queue.
+                    let left = pendingSince + Self.flushInterval - .now
+                    if left > .zero { Thread.sleep(forTimeInterval: Double(Self.milliseconds(left)) / 1000) }
+                    timeout = 0
+                }
+                let ready = try ZMQPoller.poll([subscriber, requester], timeout: timeout)
+                if ready[1] { try receiveReplies() }
+                if ready[0] { try receiveEvents(from: subscriber) }
+                if let pendingSince, ContinuousClock.now - pendingSince >= Self.flushInterval { try flush() }
+                try probeWhenIdle()
+            }
         }
         try flush()
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
-    private var expected: UInt64 { writer.writtenThrough + UInt64(pending.count) + 1 }
+    private func receiveHandedOver(from events: EventHandoff, stream: UInt64) throws {
+        events.take(into: &handedOver)
+        if !handedOver.isEmpty { lastHeard = .now }
+        for event in handedOver {
+            try take(event, sequence: event.sequence, at: event.at.milliseconds, stream: stream, fromReplay: false)
+        }
+        handedOver.removeAll(keepingCapacity: true)
+    }
 
-    private func receiveEvents() throws {
+    private func receiveEvents(from subscriber: ZMQSocket) throws {
         for _ in 0..<Self.batchLimit {
             guard let frames = try subscriber.receive(dontWait: true) else { return }
             lastHeard = .now
@@ -125,40 +168,48 @@ public final class CRMStoreFollower {
             }
             try take(event, fromReplay: true)
         }
-        if batch.lastSequence >= expected { try requestReplay(from: expected) }
+        if batch.lastSequence > receivedThrough { try requestReplay(from: receivedThrough + 1) }
     }
 
     private func take(_ event: Acd_V1_Event, fromReplay: Bool) throws {
+        try take(Event(wire: event), sequence: event.sequence, at: event.atMs, stream: event.streamID, fromReplay: fromReplay)
+    }
+
+    /// Takes the event numbered `sequence` of `eventStream`; `event` is nil when its kind is unknown to this version.
+    private func take(_ event: Event?, sequence: UInt64, at: Int64, stream eventStream: UInt64, fromReplay: Bool) throws {
         guard let stream else { return }
-        guard event.streamID == stream else {
-            if !fromReplay { try follow(event.streamID) }
+        guard eventStream == stream else {
+            if !fromReplay { try follow(eventStream) }
             return
         }
-        let next = expected
-        if event.sequence < next { return }
-        if event.sequence > next {
+        let next = receivedThrough + 1
+        if sequence < next { return }
+        if sequence > next {
             guard fromReplay else {
                 // A gap: fetch what is missing; this event comes again with it.
                 if outstandingReplay == nil { try requestReplay(from: next) }
                 return
             }
             // The replay buffer no longer holds the missing events: say so, and go on after them.
+            logger.error("events \(next)...\(sequence - 1) of stream \(stream) are lost: they left the daemon's replay buffer")
+            progress.recordLoss(sequence - next)
+            receivedThrough = sequence - 1
             try flush()
-            let lost = event.sequence - next
-            logger.error("events \(next)...\(event.sequence - 1) of stream \(stream) are lost: they left the daemon's replay buffer")
-            progress.recordLoss(lost)
-            try writer.skipLost(through: event.sequence - 1, at: event.atMs)
         }
-        if pending.isEmpty { pendingSince = .now }
-        pending.append(event)
+        if pendingSince == nil { pendingSince = .now }
+        if let event { pending.append(event) }
+        receivedThrough = sequence
+        receivedAt = at
         if pending.count >= Self.batchLimit { try flush() }
     }
 
-    /// Starts following a daemon run: flushes the previous one, and fetches what this run's cursor lacks.
+    /// Starts following a daemon run: writes what is held of the previous one, and fetches what this run's cursor
+    /// lacks.
     private func follow(_ newStream: UInt64) throws {
         try flush()
         stream = newStream
         let written = try writer.follow(stream: newStream)
+        receivedThrough = written
         progress.record(stream: newStream, writtenThrough: written)
         logger.info("following event stream \(newStream) after sequence \(written)")
         outstandingReplay = nil
@@ -166,10 +217,10 @@ public final class CRMStoreFollower {
     }
 
     private func flush() throws {
-        guard !pending.isEmpty, let stream else { return }
-        try writer.write(pending)
-        pending.removeAll(keepingCapacity: true)
         pendingSince = nil
+        guard let stream, receivedThrough > writer.writtenThrough else { return }
+        try writer.write(pending, through: receivedThrough, at: receivedAt)
+        pending.removeAll(keepingCapacity: true)
         progress.record(stream: stream, writtenThrough: writer.writtenThrough)
     }
 
@@ -178,13 +229,13 @@ public final class CRMStoreFollower {
         if let outstanding = outstandingReplay {
             if ContinuousClock.now - outstanding.sentAt > Self.replayTimeout {
                 logger.warning("replay request unanswered; asking again")
-                try requestReplay(from: stream == nil ? 0 : expected)
+                try requestReplay(from: stream == nil ? 0 : receivedThrough + 1)
             }
             return
         }
         if ContinuousClock.now - lastHeard > Self.idleProbe {
             lastHeard = .now
-            try requestReplay(from: stream == nil ? 0 : expected)
+            try requestReplay(from: stream == nil ? 0 : receivedThrough + 1)
         }
     }
 

@@ -1,10 +1,9 @@
-import ACDProtocol
-import Foundation
 import GRDB
 import RoutingCore
 
-/// One row of `interactions`: what happened to one contact, from its arrival to the end of its wrap-up.
-struct CallCard {
+/// One row of `interactions`: what happened to one contact, from its arrival to the end of its wrap-up. A class:
+/// the writer changes the cards it holds in place, several times per contact, without copying their strings.
+final class CallCard {
     var stream: Int64
     var contactID: UInt64
     var externalID: String?
@@ -34,20 +33,23 @@ struct CallCard {
     var overflows: Int32 = 0
     var overflowedTo: String?
 
-    init(stream: Int64, received: Acd_V1_ContactReceived, at: Int64) {
+    /// Whether the card changed since it was last saved.
+    var isDirty = false
+
+    init(stream: Int64, contact: ContactID, submission: ContactSubmission, at: Int64) {
         self.stream = stream
-        contactID = received.contactID
-        externalID = received.externalID.nilIfEmpty
-        tenant = received.tenant
-        channel = Channel(wireValue: received.channel)?.description ?? "unspecified"
-        firstQueue = received.queue
-        queue = received.queue
-        customerID = received.customerID.nilIfEmpty
-        customerTier = received.customerTier.nilIfEmpty
-        language = received.language.nilIfEmpty
-        priority = received.priority
-        ivrData = received.ivrData.isEmpty ? nil : Self.json(received.ivrData)
-        callbackNumber = received.callbackNumber.nilIfEmpty
+        contactID = contact.rawValue
+        externalID = submission.externalID
+        tenant = submission.tenant
+        channel = submission.channel.description
+        firstQueue = submission.queue
+        queue = submission.queue
+        customerID = submission.profile.customerID
+        customerTier = submission.profile.tier
+        language = submission.profile.language
+        priority = Int32(clamping: submission.priority)
+        ivrData = submission.ivrData.isEmpty ? nil : IVRDataJSON.encode(submission.ivrData)
+        callbackNumber = submission.callbackNumber
         receivedAt = at
     }
 
@@ -63,18 +65,42 @@ struct CallCard {
         agent_id, wait_ms, talk_ms, wrap_up_ms, outcome, offers, offers_declined, offers_missed, overflows, overflowed_to
         """
 
-    func save(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO interactions (\(Self.columns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let values: [(any DatabaseValueConvertible)?] = [
-            stream, Int64(bitPattern: contactID), externalID, tenant, channel, firstQueue, queue, customerID,
-            customerTier, language, priority, ivrData, callbackNumber, receivedAt, firstOfferedAt, answeredAt, endedAt,
-            wrapUpEndedAt, agentID, waitMs, talkMs, wrapUpMs, outcome, offers, offersDeclined, offersMissed, overflows,
-            overflowedTo,
-        ]
-        try statement.execute(arguments: StatementArguments(values))
+    static let insertSQL = """
+        INSERT OR REPLACE INTO interactions (\(columns))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Writes the card through `insert`, a statement of `insertSQL`.
+    func save(with insert: DirectStatement) throws {
+        insert.bind(stream, at: 1)
+        insert.bind(Int64(bitPattern: contactID), at: 2)
+        insert.bind(externalID, at: 3)
+        insert.bind(tenant, at: 4)
+        insert.bind(channel, at: 5)
+        insert.bind(firstQueue, at: 6)
+        insert.bind(queue, at: 7)
+        insert.bind(customerID, at: 8)
+        insert.bind(customerTier, at: 9)
+        insert.bind(language, at: 10)
+        insert.bind(priority, at: 11)
+        insert.bind(ivrData, at: 12)
+        insert.bind(callbackNumber, at: 13)
+        insert.bind(receivedAt, at: 14)
+        insert.bind(firstOfferedAt, at: 15)
+        insert.bind(answeredAt, at: 16)
+        insert.bind(endedAt, at: 17)
+        insert.bind(wrapUpEndedAt, at: 18)
+        insert.bind(agentID, at: 19)
+        insert.bind(waitMs, at: 20)
+        insert.bind(talkMs, at: 21)
+        insert.bind(wrapUpMs, at: 22)
+        insert.bind(outcome, at: 23)
+        insert.bind(offers, at: 24)
+        insert.bind(offersDeclined, at: 25)
+        insert.bind(offersMissed, at: 26)
+        insert.bind(overflows, at: 27)
+        insert.bind(overflowedTo, at: 28)
+        try insert.run()
     }
 
     static func fetch(stream: Int64, contact: UInt64, db: Database) throws -> CallCard? {
@@ -114,14 +140,4 @@ struct CallCard {
         overflows = row["overflows"]
         overflowedTo = row["overflowed_to"]
     }
-
-    private static func json(_ data: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-}
-
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

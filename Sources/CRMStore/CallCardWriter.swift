@@ -1,6 +1,5 @@
-import ACDProtocol
-import Foundation
 import GRDB
+import RoutingCore
 
 /// Writes the daemon's event stream into the CRM database: call cards (`interactions`), agents and their skills,
 /// customers' last agent, and the stream cursor, all in one transaction per batch. The cursor makes writing
@@ -35,140 +34,156 @@ public final class CallCardWriter {
         return writtenThrough
     }
 
-    /// Writes `events` of the followed stream, which must continue it without a gap (the caller fetches missing
-    /// ones first); those at or below `writtenThrough` are skipped.
-    public func write(_ events: [Acd_V1_Event]) throws(CRMError) {
-        let fresh = events.filter { $0.sequence > writtenThrough }
-        guard let last = fresh.last else { return }
-        precondition(fresh.first!.sequence == writtenThrough + 1, "event \(fresh.first!.sequence) leaves a gap after \(writtenThrough)")
+    /// Writes the events of the followed stream through `sequence` (the last event's by default), in order: those
+    /// at or below `writtenThrough` are skipped. The caller holds every event in between (the follower fetches
+    /// missing ones first); it may leave out those the store has nothing to write for (a kind this version does
+    /// not know) or that can no longer be had (they left the daemon's replay buffer), which the cursor passes over
+    /// all the same. `at` dates the cursor (Unix ms).
+    public func write(_ events: [Event], through sequence: UInt64? = nil, at: Int64? = nil) throws(CRMError) {
+        let through = sequence ?? events.last?.sequence ?? writtenThrough
+        guard through > writtenThrough else { return }
+        let fresh = events[(events.firstIndex { $0.sequence > writtenThrough } ?? events.endIndex)...]
+        precondition((fresh.last?.sequence ?? 0) <= through, "event \(fresh.last!.sequence) is after \(through)")
+        let updatedAt = at ?? fresh.last?.at.milliseconds ?? 0
         let stream = Int64(bitPattern: self.stream)
         var orphans = 0
         do {
             try database.pool.write { db in
-                var changed: Set<UInt64> = []
-                for event in fresh {
-                    if try apply(event, stream: stream, db: db, changed: &changed) == false { orphans += 1 }
-                }
-                for id in changed {
-                    try openCards[id]!.save(db)
-                    if openCards[id]!.isFinished { openCards[id] = nil }
+                var batch = try Batch(db)
+                for event in fresh where try apply(event, stream: stream, batch: &batch) == false { orphans += 1 }
+                for card in batch.dirty {
+                    card.isDirty = false
+                    try card.save(with: batch.insertCard)
+                    if card.isFinished { openCards[card.contactID] = nil }
                 }
                 try db.execute(sql: """
                     INSERT INTO event_cursor (stream_id, last_sequence, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT(stream_id) DO UPDATE SET last_sequence = excluded.last_sequence, updated_at = excluded.updated_at
-                    """, arguments: [stream, Int64(last.sequence), last.atMs])
+                    """, arguments: [stream, Int64(through), updatedAt])
             }
         } catch {
             // The transaction rolled back: the cards are what the database and the unwritten events say.
             openCards.removeAll()
-            throw CRMError(code: "crm_write_failed", message: "writing events \(fresh.first!.sequence)...\(last.sequence) failed: \(error)")
+            throw CRMError(code: "crm_write_failed", message: "writing events \(writtenThrough + 1)...\(through) failed: \(error)")
         }
-        writtenThrough = last.sequence
+        writtenThrough = through
         orphanEvents += orphans
     }
 
-    /// Moves the cursor over events that can no longer be had (they left the daemon's replay buffer), so that
-    /// writing resumes after them.
-    public func skipLost(through sequence: UInt64, at: Int64) throws(CRMError) {
-        guard sequence > writtenThrough else { return }
-        let stream = Int64(bitPattern: self.stream)
-        try database.write { db in
-            try db.execute(sql: """
-                INSERT INTO event_cursor (stream_id, last_sequence, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT(stream_id) DO UPDATE SET last_sequence = excluded.last_sequence, updated_at = excluded.updated_at
-                """, arguments: [stream, Int64(sequence), at])
+    /// What one transaction works with: its statements, looked up once, and the cards it changed.
+    private struct Batch {
+        let db: Database
+        let insertCard: DirectStatement
+        let rememberLastAgent: DirectStatement
+        var dirty: [CallCard] = []
+
+        init(_ db: Database) throws {
+            self.db = db
+            insertCard = try DirectStatement(db, sql: CallCard.insertSQL)
+            rememberLastAgent = try DirectStatement(
+                db, sql: "UPDATE customers SET last_agent_id = ?1 WHERE id = ?2 AND last_agent_id IS NOT ?1")
         }
-        writtenThrough = sequence
     }
 
     /// Applies one event; false when it names a contact without a card.
-    private func apply(_ event: Acd_V1_Event, stream: Int64, db: Database, changed: inout Set<UInt64>) throws -> Bool {
-        let at = event.atMs
+    private func apply(_ event: Event, stream: Int64, batch: inout Batch) throws -> Bool {
+        let at = event.at.milliseconds
         switch event.kind {
-        case .received(let received)?:
-            openCards[received.contactID] = CallCard(stream: stream, received: received, at: at)
-            changed.insert(received.contactID)
-        case .queued(let queued)?:
-            return try update(queued.contactID, db, &changed) { _ in }
-        case .offered(let offered)?:
-            return try update(offered.contactID, db, &changed) { card in
+        case .received(let id, let submission):
+            let card = CallCard(stream: stream, contact: id, submission: submission, at: at)
+            openCards[id.rawValue] = card
+            markDirty(card, &batch)
+        case .queued(let id, _, _, _, _), .accepted(let id, _):
+            return try update(id, &batch) { _ in }
+        case .offered(let id, _, _, _):
+            return try update(id, &batch) { card in
                 card.offers += 1
                 if card.firstOfferedAt == nil { card.firstOfferedAt = at }
             }
-        case .declined(let declined)?:
-            return try update(declined.contactID, db, &changed) { $0.offersDeclined += 1 }
-        case .offerTimedOut(let missed)?:
-            return try update(missed.contactID, db, &changed) { $0.offersMissed += 1 }
-        case .accepted(let accepted)?:
-            return try update(accepted.contactID, db, &changed) { _ in }
-        case .connected(let connected)?:
-            let known = try update(connected.contactID, db, &changed) { card in
+        case .declined(let id, _):
+            return try update(id, &batch) { $0.offersDeclined += 1 }
+        case .offerTimedOut(let id, _):
+            return try update(id, &batch) { $0.offersMissed += 1 }
+        case .connected(let id, let agent, let queue, let wait):
+            let known = try update(id, &batch) { card in
                 card.answeredAt = at
-                card.agentID = connected.agentID
-                card.queue = connected.queue
-                card.waitMs = connected.waitMs
+                card.agentID = agent.rawValue
+                card.queue = queue
+                card.waitMs = wait
             }
-            if known, let customer = openCards[connected.contactID]?.customerID {
-                try db.cachedStatement(sql: "UPDATE customers SET last_agent_id = ? WHERE id = ? AND last_agent_id IS NOT ?")
-                    .execute(arguments: [connected.agentID, customer, connected.agentID])
+            if known, let customer = openCards[id.rawValue]?.customerID {
+                batch.rememberLastAgent.bind(agent.rawValue, at: 1)
+                batch.rememberLastAgent.bind(customer, at: 2)
+                try batch.rememberLastAgent.run()
             }
             return known
-        case .completed(let completed)?:
-            return try update(completed.contactID, db, &changed) { card in
+        case .completed(let id, _, let talk, let outcome):
+            return try update(id, &batch) { card in
                 card.endedAt = at
-                card.talkMs = completed.talkMs
-                card.outcome = completed.outcome
+                card.talkMs = talk
+                card.outcome = outcome.rawValue
             }
-        case .wrapUpEnded(let ended)?:
-            return try update(ended.contactID, db, &changed) { card in
+        case .wrapUpEnded(let id, _, let wrapUp):
+            return try update(id, &batch) { card in
                 card.wrapUpEndedAt = at
-                card.wrapUpMs = ended.wrapUpMs
+                card.wrapUpMs = wrapUp
             }
-        case .abandoned(let abandoned)?:
-            return try update(abandoned.contactID, db, &changed) { card in
+        case .abandoned(let id, let queue, let wait, let outcome):
+            return try update(id, &batch) { card in
                 card.endedAt = at
-                card.queue = abandoned.queue
-                card.waitMs = abandoned.waitMs
-                card.outcome = abandoned.outcome
+                card.queue = queue
+                card.waitMs = wait
+                card.outcome = outcome.rawValue
             }
-        case .overflowed(let overflowed)?:
-            return try update(overflowed.contactID, db, &changed) { card in
+        case .overflowed(let id, _, let target):
+            return try update(id, &batch) { card in
                 card.overflows += 1
-                card.overflowedTo = overflowed.toQueue.isEmpty ? "ivr" : overflowed.toQueue
-                if overflowed.toQueue.isEmpty {
-                    card.endedAt = at
-                    card.outcome = "overflowed_to_ivr"
-                    card.waitMs = at - card.receivedAt
+                card.overflowedTo = target ?? "ivr"
+                if let target {
+                    card.queue = target
                 } else {
-                    card.queue = overflowed.toQueue
+                    card.endedAt = at
+                    card.outcome = ContactOutcome.overflowedToIVR.rawValue
+                    card.waitMs = at - card.receivedAt
                 }
             }
-        case .closed(let closed)?:
-            return try update(closed.contactID, db, &changed) { card in
+        case .closed(let id, _, _):
+            return try update(id, &batch) { card in
                 card.endedAt = at
-                card.outcome = "closed"
+                card.outcome = ContactOutcome.closed.rawValue
             }
-        case .callbackRequested(let callback)?:
-            return try update(callback.contactID, db, &changed) { $0.callbackNumber = callback.number }
-        case .agentAdded(let profile)?:
-            try AgentRows.upsert(profile, db: db)
-        case .agentRemoved(let ref)?:
-            try db.execute(sql: "UPDATE agents SET active = 0 WHERE id = ?", arguments: [ref.agentID])
-        case .skillsChanged(let skills)?:
-            try AgentRows.replaceSkills(of: skills.agentID, with: skills.skills, db: db)
-        case .agentStateChanged?, .rulesReplaced?, .commandRejected?, nil:
+        case .callbackRequested(let id, let number):
+            return try update(id, &batch) { $0.callbackNumber = number }
+        case .agentAdded(let profile):
+            try AgentRows.upsert(profile, db: batch.db)
+        case .agentRemoved(let agent):
+            try batch.db.execute(sql: "UPDATE agents SET active = 0 WHERE id = ?", arguments: [agent.rawValue])
+        case .skillsChanged(let agent, let skills):
+            try AgentRows.replaceSkills(of: agent.rawValue, with: skills, db: batch.db)
+        case .agentStateChanged, .rulesReplaced, .commandRejected:
             break
         }
         return true
     }
 
-    private func update(_ id: UInt64, _ db: Database, _ changed: inout Set<UInt64>, _ change: (inout CallCard) -> Void) throws -> Bool {
-        if openCards[id] == nil {
-            guard let card = try CallCard.fetch(stream: Int64(bitPattern: stream), contact: id, db: db) else { return false }
+    private func markDirty(_ card: CallCard, _ batch: inout Batch) {
+        guard !card.isDirty else { return }
+        card.isDirty = true
+        batch.dirty.append(card)
+    }
+
+    private func update(_ contact: ContactID, _ batch: inout Batch, _ change: (CallCard) -> Void) throws -> Bool {
+        let id = contact.rawValue
+        let card: CallCard
+        if let open = openCards[id] {
+            card = open
+        } else {
+            guard let stored = try CallCard.fetch(stream: Int64(bitPattern: stream), contact: id, db: batch.db) else { return false }
+            card = stored
             openCards[id] = card
         }
-        change(&openCards[id]!)
-        changed.insert(id)
+        change(card)
+        markDirty(card, &batch)
         return true
     }
 }

@@ -29,7 +29,7 @@ struct CRMStoreCommand: ParsableCommand {
         let logger = Logger(label: "acdd-crm-store")
         let progress = CRMStoreProgress()
         let follower = try CRMStoreFollower(
-            database: try CRMDatabase(path: crm), eventsEndpoint: connect, adminEndpoint: admin,
+            database: try CRMDatabase(path: crm), source: .subscription(eventsEndpoint: connect), adminEndpoint: admin,
             context: try ZMQContext(), progress: progress, logger: logger)
         Signals.install()
         FileHandle.standardOutput.write(Data("acdd crm-store following \(connect) into \(crm)\n".utf8))

@@ -16,6 +16,7 @@ struct RunConfigFile: Decodable {
     var heartbeatTimeout: Int?
     var logLevel: String?
     var replayBufferEvents: Int?
+    var crmHandoffEvents: Int?
     var shutdownFlush: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -25,6 +26,7 @@ struct RunConfigFile: Decodable {
         case heartbeatTimeout = "heartbeat_timeout"
         case logLevel = "log_level"
         case replayBufferEvents = "replay_buffer_events"
+        case crmHandoffEvents = "crm_handoff_events"
         case shutdownFlush = "shutdown_flush"
     }
 

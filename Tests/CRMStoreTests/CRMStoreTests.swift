@@ -1,5 +1,4 @@
-import ACDProtocol
-import CRMStore
+@testable import CRMStore
 import Foundation
 import GRDB
 import RoutingCore
@@ -57,9 +56,9 @@ final class TemporaryCRM {
 }
 
 @Suite struct CallCardWriterTests {
-    /// The wire events of a small day: a contact handled with a decline on the way, one abandoned, one closed
+    /// The events of a small day: a contact handled with a decline on the way, one abandoned, one closed
     /// by overflow to the IVR, and an agent added and retrained.
-    static func dayOfEvents() throws -> [Acd_V1_Event] {
+    static func dayOfEvents() throws -> [Event] {
         let rules = try RuleSetFixture.rules()
         var engine = try RoutingEngine(rules: rules, seed: 1)
         var events: [Event] = []
@@ -90,7 +89,7 @@ final class TemporaryCRM {
         run(.abandon(ContactID(2)))
         run(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)))
         events += engine.advance(to: now.adding(seconds: 120))
-        return events.map { Acd_V1_Event($0, streamID: 42) }
+        return events
     }
 
     @Test func cardsRecordEachContactFromArrivalToWrapUp() throws {
@@ -114,6 +113,38 @@ final class TemporaryCRM {
         #expect(cards[2]["outcome"] == "overflowed_to_ivr" && cards[2]["overflowed_to"] == "ivr")
         #expect(try crm.rows("SELECT last_agent_id FROM customers").first?["last_agent_id"] == "bob")
         #expect(try crm.rows("SELECT proficiency FROM agent_skills WHERE agent_id = 'ann'").first?["proficiency"] == 6)
+    }
+
+    @Test func ivrDataIsStoredAsJSONWithSortedKeysWhateverItHolds() throws {
+        let crm = try TemporaryCRM()
+        let writer = CallCardWriter(database: crm.database)
+        _ = try writer.follow(stream: 7)
+        let data = ["zone": "Zürich \"Nord\"", "account": "a\\b\nc\t\u{1}", "intent": "invoice", "empty": ""]
+        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
+        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
+        let events = engine.handle(
+            .submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice, ivrData: data)),
+            now: Instant(seconds: 1_800_000_000))
+        try writer.write(events)
+        let json: String = try #require(try crm.rows("SELECT ivr_data FROM interactions").first?["ivr_data"])
+        #expect(json.hasPrefix(#"{"account":"a\\b\nc\t\u0001","empty":"","intent":"invoice","zone":"#))
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]
+        #expect(parsed == data)
+    }
+
+    @Test func theHandoffKeepsWhatFitsAndCountsWhatItDrops() {
+        let handoff = EventHandoff(capacity: 3)
+        let events = (1...4).map { Event(sequence: $0, at: Instant(seconds: 1), kind: .agentRemoved("a")) }
+        handoff.hand(Array(events[0..<2]))
+        handoff.hand(Array(events[2..<4]))
+        handoff.hand([])
+        var taken: [Event] = []
+        handoff.take(into: &taken)
+        #expect(taken == Array(events[0..<2]) && handoff.droppedEvents == 2)
+        taken.removeAll()
+        handoff.hand(Array(events[2..<4]))
+        handoff.take(into: &taken)
+        #expect(taken == Array(events[2..<4]))
     }
 
     @Test func batchesResentAfterARestartAreNotWrittenTwice() throws {
@@ -152,7 +183,7 @@ final class TemporaryCRM {
         _ = try writer.follow(stream: 42)
         try writer.write(events)
         #expect(try writer.follow(stream: 43) == 0)
-        try writer.write(events.map { var event = $0; event.streamID = 43; return event })
+        try writer.write(events)
         #expect(try crm.rows("SELECT count(*) AS n FROM interactions").first?["n"] == 6)
         #expect(try crm.rows("SELECT count(*) AS n FROM event_cursor").first?["n"] == 2)
     }

@@ -137,6 +137,20 @@ import ZeroMQ
         #expect(cards.allSatisfy { $0["offers"] == 1 && $0["outcome"] == "completed" && ($0["wrap_up_ended_at"] as Int64?) != nil })
     }
 
+    @Test func anInProcessStoreTooFarBehindFetchesWhatItWasNotHandedFromTheReplayBuffer() throws {
+        let scratch = try ScratchDirectory()
+        let crm = scratch.path("crm.sqlite")
+        // A handoff of 4 events holds two submissions: most of this burst is dropped there and replayed.
+        let daemon = try RunningDaemon(["--crm", crm, "--crm-handoff-events", "4", "--log-level", "warning"])
+        let session = try DaemonSession(daemon)
+        var contacts: Set<Int64> = []
+        for _ in 0..<300 { contacts.insert(Int64(try session.queuedContact())) }
+        #expect(daemon.stop() == 0)
+        let cards = try crmRows(crm, "SELECT contact_id, queue, ended_at FROM interactions")
+        #expect(Set(cards.map { $0["contact_id"] as Int64 }) == contacts)
+        #expect(cards.allSatisfy { $0["queue"] == "general" && ($0["ended_at"] as Int64?) == nil })
+    }
+
     @Test func aConfigFileSetsWhatTheFlagsDoAndAnUnknownKeyIsRefused() throws {
         let scratch = try ScratchDirectory()
         let config = scratch.path("acdd.yaml")

@@ -1,4 +1,3 @@
-import ACDProtocol
 import ArgumentParser
 import CRMStore
 import Foundation
@@ -57,8 +56,8 @@ struct CRMBench: ParsableCommand {
         print(#"{"customers":\#(customers),"cache_load_s":\#(format(loadSeconds)),"lookup_ns":\#(format(lookupNanoseconds)),"store_events_per_sec":\#(Int(Double(events.count) / writeSeconds)),"store_contacts_per_sec":\#(Int(Double(contacts) / writeSeconds))}"#)
     }
 
-    /// The wire events of `contacts` contacts each answered, completed and wrapped up by one agent.
-    static func events(contacts: Int) throws -> [Acd_V1_Event] {
+    /// The events of `contacts` contacts each answered, completed and wrapped up by one agent.
+    static func events(contacts: Int) throws -> [Event] {
         let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1], wrapUp: .manual)
         var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
         var now = Instant(seconds: 1_800_000_000)
@@ -76,7 +75,7 @@ struct CRMBench: ParsableCommand {
             events += engine.handle(.complete("a", id), now: now.adding(milliseconds: 50))
             events += engine.handle(.endWrapUp("a", id), now: now.adding(milliseconds: 60))
         }
-        return events.map { Acd_V1_Event($0, streamID: 1) }
+        return events
     }
 
     private func seconds(since start: UInt64) -> Double { Double(monotonicNanoseconds() - start) / 1e9 }

@@ -1,0 +1,37 @@
+import RoutingCore
+import Synchronization
+
+/// The events of the daemon's engine, passed as they are from the routing thread to the CRM store running on a
+/// thread of the same process: no encoding, no socket, no decoding on the way. The routing thread never waits for
+/// the store: once `capacity` events are waiting, what comes next is dropped here, and the store fetches it again
+/// from the daemon's replay buffer, as any subscriber that missed events does.
+public final class EventHandoff: Sendable {
+    private let waiting = Mutex<[Event]>([])
+    private let dropped = Atomic<UInt64>(0)
+    public let capacity: Int
+
+    public init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    /// Events the store was too far behind to be handed; it fetched them from the replay buffer instead.
+    public var droppedEvents: UInt64 { dropped.load(ordering: .relaxed) }
+
+    /// Called by the routing thread with the events of one command, in sequence order.
+    public func hand(_ events: [Event]) {
+        guard !events.isEmpty else { return }
+        let taken = waiting.withLock { waiting in
+            guard waiting.count + events.count <= capacity else { return false }
+            waiting.append(contentsOf: events)
+            return true
+        }
+        if !taken { dropped.add(UInt64(events.count), ordering: .relaxed) }
+    }
+
+    /// Moves every waiting event into `buffer`, which must be empty; its storage is kept for the next events.
+    func take(into buffer: inout [Event]) {
+        precondition(buffer.isEmpty)
+        waiting.withLock { swap(&$0, &buffer) }
+    }
+}
