@@ -27,6 +27,7 @@ public final class RoutingDaemon {
     public private(set) var errorCounts: [String: Int] = [:]
     public private(set) var requestCount = 0
     private var eventBuffer: [Event] = []
+    private var outbox = Outbox()
     /// When each logged-in agent's desktop was last heard from.
     private var lastHeardFrom: [AgentID: Instant] = [:]
     private let heartbeatTimeoutMilliseconds: Int64
@@ -97,6 +98,7 @@ public final class RoutingDaemon {
             crmStore = nil
         }
         staffAgents(staff)
+        sendOutbox()
     }
 
     /// Adds the CRM's agents to the engine; one the current rules refuse (unknown tenant or skill) is logged and
@@ -140,6 +142,7 @@ public final class RoutingDaemon {
               ContinuousClock.now < deadline {
             if try ZMQPoller.poll([admin], timeout: 20)[0] {
                 while try serve(admin, handle: handleAdminRequest) {}
+                sendOutbox()
             }
         }
         let written = crmStore.progress.stream == streamID ? crmStore.progress.writtenThrough : 0
@@ -163,6 +166,7 @@ public final class RoutingDaemon {
         }
         let produced = run(.replaceRules(rules))
         publish(produced)
+        sendOutbox()
         for case .commandRejected(let code, let message) in produced.lazy.map(\.kind) {
             logger.error("rules not reloaded; keeping the current ones: \(message)")
             return ProtocolError(code: code.rawValue, message: message)
@@ -171,8 +175,10 @@ public final class RoutingDaemon {
         return nil
     }
 
-    /// Waits for requests (or the next timer), fires due timers, and handles every request already queued.
+    /// Waits for requests (or the next timer), fires due timers, and handles every request already queued; sends
+    /// the replies and events of the turn at its end.
     public func serveOnce(maximumWaitMilliseconds: Int) throws {
+        defer { sendOutbox() }
         var timeout = maximumWaitMilliseconds
         if let due = engine.nextTimerDue {
             timeout = Int(max(0, min(Int64(timeout), due.milliseconds - clock().milliseconds)))
@@ -241,13 +247,39 @@ public final class RoutingDaemon {
         requestCount += 1
         fireTimers()
         let (reply, produced) = handle(payload)
-        // Never block the routing thread on one slow client: its reply is dropped, counted and logged.
-        if try !socket.send(Array(frames.dropLast()) + [reply], dontWait: true) {
-            count("reply_dropped")
-            logger.warning("reply dropped: the client's queue is full")
-        }
+        outbox.replies.append((socket, Array(frames.dropLast()) + [reply]))
         publish(produced)
+        outbox.requests += 1
+        if outbox.requests >= Self.requestsPerSend { sendOutbox() }
         return true
+    }
+
+    /// At most this many requests' replies and events wait in the outbox: enough to send them in batches under
+    /// load, few enough that the first of them waits only a fraction of a millisecond.
+    static let requestsPerSend = 16
+
+    /// Sends what the outbox holds: the events first (an offer is what a waiting caller needs), then the replies.
+    private func sendOutbox() {
+        crmStore?.handoff.hand(outbox.handoff)
+        for message in outbox.messages {
+            do {
+                try events.send(message, dontWait: true)
+            } catch {
+                logger.error("publishing under \(String(decoding: message[0], as: UTF8.self)) failed: \(error)")
+            }
+        }
+        for (socket, frames) in outbox.replies {
+            do {
+                // Never block the routing thread on one slow client: its reply is dropped, counted and logged.
+                if try !socket.send(frames, dontWait: true) {
+                    count("reply_dropped")
+                    logger.warning("reply dropped: the client's queue is full")
+                }
+            } catch {
+                logger.error("reply not sent: \(error)")
+            }
+        }
+        outbox.removeAll()
     }
 
     private func run(_ command: Command) -> [Event] {
@@ -391,32 +423,49 @@ public final class RoutingDaemon {
         }
     }
 
-    /// Publishes the events of one command: one message per topic that has a subscriber, the topic frame followed
-    /// by that topic's events in sequence order, one frame each. A completion and the next offer to the same
-    /// agent (four events) thus cost one send, not four; each send wakes libzmq's I/O thread and the subscriber.
+    /// Publishes events: keeps them for replays, hands them to the CRM store, and adds each to the outbox's
+    /// message for every topic that has a subscriber.
     private func publish(_ produced: [Event]) {
-        crmStore?.handoff.hand(produced)
-        var messages: [(topic: String, frames: [[UInt8]])] = []
+        outbox.handoff.append(contentsOf: produced)
         for event in produced {
             let payload = EventEncoder.encode(event, streamID: streamID)
             replay.append(payload)
             for topic in EventTopics.topics(for: event.kind) {
                 let bytes = Array(topic.utf8)
                 guard subscriptions.wants(bytes) else { continue }
-                // A command names a handful of topics: a linear search beats hashing.
-                if let index = messages.firstIndex(where: { $0.frames[0] == bytes }) {
-                    messages[index].frames.append(payload)
-                } else {
-                    messages.append((topic, [bytes, payload]))
-                }
+                outbox.add(payload, under: bytes)
             }
         }
-        for message in messages {
-            do {
-                try events.send(message.frames, dontWait: true)
-            } catch {
-                logger.error("publishing under \(message.topic) failed: \(error)")
-            }
+    }
+}
+
+/// What the routing thread sends at the end of a turn of its loop. Sent as they came, the replies and events of a
+/// busy daemon each woke libzmq's I/O thread and left in a TCP write of their own; held for the turn, several
+/// leave together, and each topic gets one message for all the events of the turn (its topic frame, then one
+/// frame per event in sequence order) instead of one per command.
+private struct Outbox {
+    var replies: [(socket: ZMQSocket, frames: [[UInt8]])] = []
+    /// Per topic, its frames; `messageIndex` finds a topic's message.
+    var messages: [[[UInt8]]] = []
+    var messageIndex: [[UInt8]: Int] = [:]
+    /// Every event published, for the CRM store.
+    var handoff: [Event] = []
+    var requests = 0
+
+    mutating func add(_ payload: [UInt8], under topic: [UInt8]) {
+        if let index = messageIndex[topic] {
+            messages[index].append(payload)
+        } else {
+            messageIndex[topic] = messages.count
+            messages.append([topic, payload])
         }
+    }
+
+    mutating func removeAll() {
+        replies.removeAll(keepingCapacity: true)
+        messages.removeAll(keepingCapacity: true)
+        messageIndex.removeAll(keepingCapacity: true)
+        handoff.removeAll(keepingCapacity: true)
+        requests = 0
     }
 }

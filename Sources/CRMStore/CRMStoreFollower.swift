@@ -36,6 +36,9 @@ public final class CRMStoreFollower {
     private var receivedThrough: UInt64 = 0
     private var receivedAt: Int64 = 0
     private var handedOver: [Event] = []
+    /// Handed-over events that came after a gap (the handoff was full), held while the replay buffer fills it:
+    /// unlike a subscription's, they would not come again with the replay.
+    private var held: [Event] = []
     private var priority: ThreadPriority?
     private var droppedSeen: UInt64 = 0
     private var outstandingReplay: (id: UInt64, sentAt: ContinuousClock.Instant)?
@@ -84,7 +87,8 @@ public final class CRMStoreFollower {
     /// Follows the stream until `shouldStop` returns true (checked every 100 ms), then writes what it holds.
     public func run(until shouldStop: () -> Bool) throws {
         if let handoff {
-            try follow(handoff.stream)
+            // The handoff has every event of the run from the first: nothing to fetch unless it drops some.
+            try follow(handoff.stream, fetchingMissing: false)
             while !shouldStop() {
                 // The handoff gathers events meanwhile: one transaction per interval.
                 if try ZMQPoller.poll([requester], timeout: Self.milliseconds(Self.flushInterval))[0] { try receiveReplies() }
@@ -122,10 +126,31 @@ public final class CRMStoreFollower {
         events.take(into: &handedOver)
         adjustPriority(backlog: handedOver.count, dropped: events.droppedEvents)
         if !handedOver.isEmpty { lastHeard = .now }
-        for event in handedOver {
-            try take(event, sequence: event.sequence, at: event.at.milliseconds, stream: stream, fromReplay: false)
+        if held.isEmpty, pending.isEmpty, let first = handedOver.first, first.sequence == receivedThrough + 1,
+           handedOver[handedOver.count - 1].sequence == receivedThrough + UInt64(handedOver.count) {
+            // In order and complete, as almost always: written as they came, without copying one by one.
+            swap(&pending, &handedOver)
+            receivedThrough = pending[pending.count - 1].sequence
+            receivedAt = pending[pending.count - 1].at.milliseconds
+            try flush()
+        } else {
+            for event in handedOver { try takeHandedOver(event) }
+            handedOver.removeAll(keepingCapacity: true)
         }
-        handedOver.removeAll(keepingCapacity: true)
+    }
+
+    private func takeHandedOver(_ event: Event) throws {
+        let next = receivedThrough + 1
+        if event.sequence < next { return }
+        if held.isEmpty, event.sequence == next {
+            try append(event, sequence: event.sequence, at: event.at.milliseconds)
+            return
+        }
+        if held.isEmpty {
+            logger.warning("events from \(next) on were not handed over (the store was behind): fetching them again")
+            if outstandingReplay == nil { try requestReplay(from: next) }
+        }
+        held.append(event)
     }
 
     /// On the daemon's own machine the store yields the CPU to routing (`idle`) while it keeps up, and competes
@@ -186,14 +211,29 @@ public final class CRMStoreFollower {
             try follow(batch.streamID)
             return
         }
+        let gapEnd = held.first?.sequence
         for bytes in batch.events {
             guard let event = try? Acd_V1_Event(serializedBytes: bytes) else {
                 logger.error("undecodable replayed event skipped")
                 continue
             }
+            if let gapEnd, event.sequence >= gapEnd { break }
             try take(event, fromReplay: true)
         }
-        if batch.lastSequence > receivedThrough { try requestReplay(from: receivedThrough + 1) }
+        guard let gapEnd else {
+            if batch.lastSequence > receivedThrough { try requestReplay(from: receivedThrough + 1) }
+            return
+        }
+        if receivedThrough + 1 < gapEnd, batch.oldestSequence >= gapEnd {
+            try declareLost(from: receivedThrough + 1, through: gapEnd - 1)
+        }
+        if receivedThrough + 1 < gapEnd {
+            try requestReplay(from: receivedThrough + 1)
+            return
+        }
+        let released = held
+        held.removeAll()
+        for event in released { try takeHandedOver(event) }
     }
 
     private func take(_ event: Acd_V1_Event, fromReplay: Bool) throws {
@@ -215,12 +255,13 @@ public final class CRMStoreFollower {
                 if outstandingReplay == nil { try requestReplay(from: next) }
                 return
             }
-            // The replay buffer no longer holds the missing events: say so, and go on after them.
-            logger.error("events \(next)...\(sequence - 1) of stream \(stream) are lost: they left the daemon's replay buffer")
-            progress.recordLoss(sequence - next)
-            receivedThrough = sequence - 1
-            try flush()
+            try declareLost(from: next, through: sequence - 1)
         }
+        try append(event, sequence: sequence, at: at)
+    }
+
+    /// Takes the next event in order.
+    private func append(_ event: Event?, sequence: UInt64, at: Int64) throws {
         if pendingSince == nil { pendingSince = .now }
         if let event { pending.append(event) }
         receivedThrough = sequence
@@ -228,9 +269,17 @@ public final class CRMStoreFollower {
         if pending.count >= Self.batchLimit { try flush() }
     }
 
+    /// The replay buffer no longer holds these events: says so, and goes on after them.
+    private func declareLost(from first: UInt64, through last: UInt64) throws {
+        logger.error("events \(first)...\(last) of stream \(stream ?? 0) are lost: they left the daemon's replay buffer")
+        progress.recordLoss(last - first + 1)
+        receivedThrough = last
+        try flush()
+    }
+
     /// Starts following a daemon run: writes what is held of the previous one, and fetches what this run's cursor
     /// lacks.
-    private func follow(_ newStream: UInt64) throws {
+    private func follow(_ newStream: UInt64, fetchingMissing: Bool = true) throws {
         try flush()
         stream = newStream
         let written = try writer.follow(stream: newStream)
@@ -238,7 +287,7 @@ public final class CRMStoreFollower {
         progress.record(stream: newStream, writtenThrough: written)
         logger.info("following event stream \(newStream) after sequence \(written)")
         outstandingReplay = nil
-        try requestReplay(from: written + 1)
+        if fetchingMissing { try requestReplay(from: written + 1) }
     }
 
     private func flush() throws {
@@ -247,9 +296,12 @@ public final class CRMStoreFollower {
         try writer.write(pending, through: receivedThrough, at: receivedAt)
         pending.removeAll(keepingCapacity: true)
         progress.record(stream: stream, writtenThrough: writer.writtenThrough)
+        // Time spent writing is not silence: the events meanwhile wait in the socket's queue or the handoff.
+        lastHeard = .now
     }
 
-    /// Silence may hide events published while nobody listened (a restart, a slow joiner): ask for them.
+    /// Silence may hide events published while nobody listened (a restart, a slow joiner) or that the handoff
+    /// dropped at the end of a burst: ask for them.
     private func probeWhenIdle() throws {
         if let outstanding = outstandingReplay {
             if ContinuousClock.now - outstanding.sentAt > Self.replayTimeout {
@@ -258,10 +310,11 @@ public final class CRMStoreFollower {
             }
             return
         }
-        if ContinuousClock.now - lastHeard > Self.idleProbe {
-            lastHeard = .now
-            try requestReplay(from: stream == nil ? 0 : receivedThrough + 1)
-        }
+        guard ContinuousClock.now - lastHeard > Self.idleProbe else { return }
+        lastHeard = .now
+        // The handoff drops nothing while the store keeps up; a silence after a drop is the only case left.
+        if let handoff, !held.isEmpty || handoff.events.latestSequence <= receivedThrough { return }
+        try requestReplay(from: stream == nil ? 0 : receivedThrough + 1)
     }
 
     private func requestReplay(from sequence: UInt64) throws {

@@ -8,6 +8,7 @@ import Synchronization
 public final class EventHandoff: Sendable {
     private let waiting = Mutex<[Event]>([])
     private let dropped = Atomic<UInt64>(0)
+    private let latest = Atomic<UInt64>(0)
     public let capacity: Int
 
     public init(capacity: Int) {
@@ -17,6 +18,8 @@ public final class EventHandoff: Sendable {
 
     /// Events the store was too far behind to be handed; it fetched them from the replay buffer instead.
     public var droppedEvents: UInt64 { dropped.load(ordering: .relaxed) }
+    /// The sequence number of the last event offered, handed or dropped.
+    public var latestSequence: UInt64 { latest.load(ordering: .relaxed) }
 
     /// Called by the routing thread with the events of one command, in sequence order.
     public func hand(_ events: [Event]) {
@@ -27,6 +30,7 @@ public final class EventHandoff: Sendable {
             return true
         }
         if !taken { dropped.add(UInt64(events.count), ordering: .relaxed) }
+        latest.store(events[events.count - 1].sequence, ordering: .relaxed)
     }
 
     /// Moves every waiting event into `buffer`, which must be empty; its storage is kept for the next events.

@@ -140,7 +140,7 @@ final class TemporaryCRM {
         handoff.hand([])
         var taken: [Event] = []
         handoff.take(into: &taken)
-        #expect(taken == Array(events[0..<2]) && handoff.droppedEvents == 2)
+        #expect(taken == Array(events[0..<2]) && handoff.droppedEvents == 2 && handoff.latestSequence == 4)
         taken.removeAll()
         handoff.hand(Array(events[2..<4]))
         handoff.take(into: &taken)
