@@ -94,11 +94,11 @@ public final class CRMStoreFollower {
             while !shouldStop() {
                 // The handoff gathers events meanwhile: one transaction per interval.
                 if try ZMQPoller.poll([requester], timeout: Self.milliseconds(Self.flushInterval))[0] { try receiveReplies() }
-                try receiveHandedOver(from: handoff.events, stream: handoff.stream)
+                try receiveHandedOver(from: handoff.events)
                 try flush()
                 try probeWhenIdle()
             }
-            try receiveHandedOver(from: handoff.events, stream: handoff.stream)
+            try receiveHandedOver(from: handoff.events)
         } else if let subscriber {
             try requestReplay(from: 0)
             while !shouldStop() {
@@ -124,7 +124,7 @@ public final class CRMStoreFollower {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
-    private func receiveHandedOver(from events: EventHandoff, stream: UInt64) throws {
+    private func receiveHandedOver(from events: EventHandoff) throws {
         events.take(into: &handedOver)
         adjustPriority(backlog: handedOver.count, dropped: events.droppedEvents)
         if !handedOver.isEmpty { lastHeard = .now }
