@@ -3,15 +3,42 @@ import RoutingCore
 /// Binary protobuf of a core event, written directly for the kinds a busy daemon publishes by the thousand
 /// (queued, offered, accepted, connected, completed, state changes, ...): building an `Acd_V1_Event` and
 /// serializing it through swift-protobuf's size and write passes was about a fifth of the routing thread's time
-/// (perf, bench/README.md). The kinds that carry maps or nested profiles (received, agent added, skills changed)
-/// still go through swift-protobuf. The output decodes to exactly `Acd_V1_Event(event, streamID:)`; a test
-/// checks every kind.
+/// (perf, bench/README.md). The rare kinds that carry nested profiles (agent added, skills changed) still go
+/// through swift-protobuf. The output decodes to exactly `Acd_V1_Event(event, streamID:)`; a test checks every
+/// kind.
 public enum EventEncoder {
     public static func encode(_ event: Event, streamID: UInt64) -> [UInt8] {
-        var writer = ProtobufWriter()
+        // Most events fit: no regrowth, and no more room than a grown array keeps in the replay buffer.
+        var writer = ProtobufWriter(capacity: 64)
         writer.uint64(1, event.sequence)
         writer.int64(2, event.at.milliseconds)
         switch event.kind {
+        case .received(let id, let submission):
+            writer.message(21) {
+                $0.uint64(1, id.rawValue)
+                $0.string(2, submission.tenant)
+                $0.string(3, submission.queue)
+                $0.int32(4, Int32(Acd_V1_Channel(submission.channel).rawValue))
+                $0.string(5, submission.profile.customerID ?? "")
+                $0.string(6, submission.profile.tier ?? "")
+                $0.string(7, submission.profile.language ?? "")
+                $0.int32(8, Int32(clamping: submission.priority))
+                // Map entries: each a nested message of key (1) and value (2).
+                for (key, value) in submission.ivrData {
+                    $0.message(9) {
+                        $0.string(1, key)
+                        $0.string(2, value)
+                    }
+                }
+                for (skill, level) in submission.requiredSkills {
+                    $0.message(10) {
+                        $0.string(1, skill)
+                        $0.int32(2, Int32(clamping: level))
+                    }
+                }
+                $0.string(11, submission.callbackNumber ?? "")
+                $0.string(12, submission.externalID ?? "")
+            }
         case .queued(let id, let tenant, let queue, let position, let estimate):
             writer.message(3) {
                 $0.uint64(1, id.rawValue)
@@ -94,7 +121,7 @@ public enum EventEncoder {
                 $0.string(1, code.rawValue)
                 $0.string(2, message)
             }
-        case .received, .agentAdded, .skillsChanged:
+        case .agentAdded, .skillsChanged:
             return WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
         }
         writer.fixed64(30, streamID)
@@ -106,6 +133,10 @@ public enum EventEncoder {
 /// unless the field has explicit presence (`optional`) or is an element of a repeated field.
 struct ProtobufWriter {
     private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
 
     private mutating func varint(_ value: UInt64) {
         var value = value
@@ -150,13 +181,21 @@ struct ProtobufWriter {
         bytes.append(contentsOf: value.utf8)
     }
 
-    /// A nested message; written even when empty, as a set `oneof` member is.
+    /// A nested message; written even when empty, as a set `oneof` member is. Written in place after a one-byte
+    /// length, which moves the message along in the rare case it is 128 bytes or longer.
     mutating func message(_ field: UInt64, _ body: (inout ProtobufWriter) -> Void) {
-        var inner = ProtobufWriter()
-        body(&inner)
         tag(field, wireType: 2)
-        varint(UInt64(inner.bytes.count))
-        bytes.append(contentsOf: inner.bytes)
+        let lengthAt = bytes.count
+        bytes.append(0)
+        body(&self)
+        let length = bytes.count - lengthAt - 1
+        if length < 0x80 {
+            bytes[lengthAt] = UInt8(length)
+        } else {
+            var prefix = ProtobufWriter(capacity: 10)
+            prefix.varint(UInt64(length))
+            bytes.replaceSubrange(lengthAt..<lengthAt + 1, with: prefix.bytes)
+        }
     }
 
     mutating func contactAgentEvent(_ field: UInt64, _ contact: ContactID, _ agent: AgentID) {

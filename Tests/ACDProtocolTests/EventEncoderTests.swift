@@ -12,8 +12,16 @@ import Testing
             profile: CustomerProfile(customerID: "C-1", tier: "gold", lifetimeValue: 10, churnRisk: 0.5, language: "es"),
             requiredSkills: ["spanish": 5], priority: -3, ivrData: ["intent": "invoice"], callbackNumber: "+34600",
             externalID: "sip-1")
+        // Longer than 127 bytes: the nested message's length takes two bytes.
+        var long = submission
+        long.ivrData = ["note": String(repeating: "x", count: 300), "intent": "", "": "empty key"]
+        long.requiredSkills = ["spanish": 5, "billing": 0, "vip": 10]
+        long.profile = .unknownCaller
+        long.priority = 0
+        long.channel = .voice
         return [
             .received(contact, submission),
+            .received(big, long),
             .queued(contact, tenant: "telco", queue: "billing", position: 3, estimatedWaitSeconds: 95),
             .queued(contact, tenant: "telco", queue: "billing", position: 1, estimatedWaitSeconds: 0),
             .queued(big, tenant: "", queue: "facturaci\u{F3}n", position: Int.max, estimatedWaitSeconds: nil),
