@@ -37,8 +37,37 @@ public enum ThreadPriority: Sendable {
     case background
     /// `SCHED_IDLE`: runs only on a CPU nobody else wants, and gives it up as soon as another thread wakes up.
     /// On a machine busy for long it may get almost no CPU at all, which is why the store only uses it while it
-    /// keeps up.
+    /// keeps up, and only where `idleIsReversible`.
     case idle
+
+    /// Whether a thread of this process can come back from `idle` to `background`. Linux lets a thread leave
+    /// `SCHED_IDLE` only with CAP_SYS_NICE or an RLIMIT_NICE of at least 10 (an unprivileged user has 0 by
+    /// default, and a container may drop the capability even for root), and a thread that cannot come back would
+    /// stay idle however far behind it falls. Probed once, on a thread of its own.
+    public static let idleIsReversible: Bool = {
+        #if os(Linux)
+        let reversible = Mutex(false)
+        let probed = DispatchSemaphore(value: 0)
+        let probe = Thread {
+            var parameters = sched_param()
+            if sched_setscheduler(0, idlePolicy, &parameters) == 0 {
+                ThreadPriority.background.applyToCurrentThread()
+                reversible.withLock { $0 = sched_getscheduler(0) == SCHED_OTHER }
+            }
+            probed.signal()
+        }
+        probe.start()
+        probed.wait()
+        return reversible.withLock { $0 }
+        #else
+        return false
+        #endif
+    }()
+
+    #if os(Linux)
+    /// SCHED_IDLE, which Glibc's Swift module does not export.
+    private static let idlePolicy: Int32 = 5
+    #endif
 
     public func applyToCurrentThread() {
         #if os(Linux)
@@ -49,8 +78,7 @@ public enum ThreadPriority: Sendable {
             _ = sched_setscheduler(0, SCHED_OTHER, &parameters)
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         case .idle:
-            // SCHED_IDLE, which Glibc's Swift module does not export.
-            _ = sched_setscheduler(0, 5, &parameters)
+            _ = sched_setscheduler(0, Self.idlePolicy, &parameters)
         }
         #endif
     }

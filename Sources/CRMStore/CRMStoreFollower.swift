@@ -157,12 +157,12 @@ public final class CRMStoreFollower {
 
     /// On the daemon's own machine the store yields the CPU to routing (`idle`) while it keeps up, and competes
     /// for it (`background`) once it falls behind, so that a long busy spell does not starve it until the replay
-    /// buffer has lost events it never wrote.
+    /// buffer has lost events it never wrote. Where a thread cannot come back from `idle`, it stays `background`.
     private func adjustPriority(backlog: Int, dropped: UInt64) {
         let wanted: ThreadPriority
         if backlog >= Self.behindEvents || dropped > droppedSeen || outstandingReplay != nil {
             wanted = .background
-        } else if backlog <= Self.caughtUpEvents {
+        } else if backlog <= Self.caughtUpEvents, ThreadPriority.idleIsReversible {
             wanted = .idle
         } else {
             return

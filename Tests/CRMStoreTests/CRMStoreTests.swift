@@ -2,6 +2,7 @@
 import Foundation
 import GRDB
 import RoutingCore
+import Synchronization
 import Testing
 
 /// A CRM database in a fresh temporary file, removed afterwards.
@@ -187,6 +188,32 @@ final class TemporaryCRM {
         #expect(try crm.rows("SELECT count(*) AS n FROM interactions").first?["n"] == 6)
         #expect(try crm.rows("SELECT count(*) AS n FROM event_cursor").first?["n"] == 2)
     }
+}
+
+@Suite struct ThreadPriorityTests {
+    #if os(Linux)
+    /// The policy and nice value the calling thread has after each change, read back from the kernel.
+    @Test func theStoreThreadSwitchesBetweenIdleAndNice10() {
+        let seen = Mutex<[(policy: Int32, nice: Int32)]>([])
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            func read() -> (Int32, Int32) { (sched_getscheduler(0), getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)) }
+            ThreadPriority.idle.applyToCurrentThread()
+            let idle = read()
+            ThreadPriority.background.applyToCurrentThread()
+            let background = read()
+            seen.withLock { $0 = [idle, background] }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        let observed = seen.withLock { $0 }
+        #expect(observed.first?.policy == 5)
+        // Coming back needs CAP_SYS_NICE or RLIMIT_NICE >= 10; the probe must say which this process has.
+        #expect((observed.last?.policy == SCHED_OTHER) == ThreadPriority.idleIsReversible)
+        if ThreadPriority.idleIsReversible { #expect(observed.last?.nice == 10) }
+    }
+    #endif
 }
 
 enum RuleSetFixture {
