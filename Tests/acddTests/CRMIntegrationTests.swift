@@ -151,6 +151,24 @@ import ZeroMQ
         #expect(cards.allSatisfy { $0["queue"] == "general" && ($0["ended_at"] as Int64?) == nil })
     }
 
+    @Test func eventsNeitherHandedOverNorStillInTheReplayBufferAreCountedLostAndTheStoreGoesOn() throws {
+        let scratch = try ScratchDirectory()
+        let crm = scratch.path("crm.sqlite")
+        // Both buffers far too small for the burst: most events are gone before the store can fetch them.
+        let daemon = try RunningDaemon([
+            "--crm", crm, "--crm-handoff-events", "4", "--replay-buffer-events", "8", "--log-level", "critical",
+        ])
+        let session = try DaemonSession(daemon)
+        for _ in 0..<300 { _ = try session.queuedContact() }
+        let last = try session.statistics().daemon.lastSequence
+        #expect(daemon.stop() == 0)
+        // The store skipped what it could not have and wrote the cursor through the end; only some cards exist.
+        let written: Int64 = try crmRows(crm, "SELECT max(last_sequence) AS s FROM event_cursor").first?["s"] ?? 0
+        #expect(written == Int64(last))
+        let cards: Int64 = try crmRows(crm, "SELECT count(*) AS n FROM interactions").first?["n"] ?? 0
+        #expect(cards > 0 && cards < 300)
+    }
+
     @Test func aConfigFileSetsWhatTheFlagsDoAndAnUnknownKeyIsRefused() throws {
         let scratch = try ScratchDirectory()
         let config = scratch.path("acdd.yaml")
