@@ -8,27 +8,57 @@ import RoutingCore
 enum EventTopics {
     static let everything = "all"
     static let system = "system"
-    /// The roots of every topic the daemon publishes under.
+    /// The roots of every topic the daemon publishes under; `EventTopic.family` indexes them.
     static let families = [everything, "agent.", "contact.", system, "stats."]
 
     /// Where a queue's statistics snapshot goes once a second (a `QueueStatistics` message, not an `Event`).
     static func statistics(tenant: String, queue: String) -> String { "stats.\(tenant).\(queue)" }
 
-    static func topics(for kind: EventKind) -> [String] {
+    /// Calls `body` with each topic an event goes out under, without building any topic's bytes: most of them
+    /// go to nobody, and `TopicSubscriptions.wanted(_:)` builds only the ones it must look at or send.
+    static func forEachTopic(of kind: EventKind, _ body: (EventTopic) -> Void) {
+        body(.everything)
         switch kind {
         case .received(let contact, _), .queued(let contact, _, _, _, _), .abandoned(let contact, _, _, _),
              .overflowed(let contact, _, _), .closed(let contact, _, _), .callbackRequested(let contact, _):
-            return [everything, contact.topic]
+            body(.contact(contact))
         case .offered(let contact, let agent, _, _), .accepted(let contact, let agent), .declined(let contact, let agent),
              .offerTimedOut(let contact, let agent), .connected(let contact, let agent, _, _),
              .completed(let contact, let agent, _, _), .wrapUpEnded(let contact, let agent, _):
-            return [everything, agent.topic, contact.topic]
+            body(.agent(agent))
+            body(.contact(contact))
         case .agentStateChanged(let agent, _, _), .agentRemoved(let agent), .skillsChanged(let agent, _):
-            return [everything, agent.topic]
+            body(.agent(agent))
         case .agentAdded(let profile):
-            return [everything, profile.id.topic]
+            body(.agent(profile.id))
         case .rulesReplaced, .commandRejected:
-            return [everything, system]
+            body(.system)
+        }
+    }
+}
+
+/// One topic of an event, named by its family (an index into `EventTopics.families`) and, on demand, its bytes.
+enum EventTopic {
+    case everything
+    case system
+    case agent(AgentID)
+    case contact(ContactID)
+
+    var family: Int {
+        switch self {
+        case .everything: 0
+        case .agent: 1
+        case .contact: 2
+        case .system: 3
+        }
+    }
+
+    var bytes: [UInt8] {
+        switch self {
+        case .everything: Array(EventTopics.everything.utf8)
+        case .system: Array(EventTopics.system.utf8)
+        case .agent(let agent): Array(agent.topic.utf8)
+        case .contact(let contact): Array(contact.topic.utf8)
         }
     }
 }

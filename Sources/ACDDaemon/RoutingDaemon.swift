@@ -432,10 +432,8 @@ public final class RoutingDaemon {
         for event in produced {
             let payload = EventEncoder.encode(event, streamID: streamID)
             replay.append(payload)
-            for topic in EventTopics.topics(for: event.kind) {
-                let bytes = Array(topic.utf8)
-                guard subscriptions.wants(bytes) else { continue }
-                outbox.add(payload, under: bytes)
+            EventTopics.forEachTopic(of: event.kind) { topic in
+                if let bytes = subscriptions.wanted(topic) { outbox.add(payload, under: bytes) }
             }
         }
     }

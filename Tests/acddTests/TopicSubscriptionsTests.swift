@@ -1,4 +1,5 @@
 @testable import ACDDaemon
+import RoutingCore
 import Testing
 
 extension TopicSubscriptions {
@@ -62,6 +63,25 @@ extension TopicSubscriptions {
         let some = subscriptions("custom.x")
         #expect(some.wants("custom.xy"))
         #expect(!some.wants("custom.y"))
+    }
+
+    @Test func anEventTopicsFamilyIsTheRootItsBytesStartWith() {
+        let topics: [EventTopic] = [.everything, .system, .agent("jos\u{E9}"), .contact(ContactID(42))]
+        for topic in topics {
+            #expect(topic.bytes.starts(with: Array(EventTopics.families[topic.family].utf8)), "\(topic)")
+        }
+    }
+
+    @Test func wantedAnswersAsWantsDoesWithoutBuildingWhatNobodyWants() {
+        let topics: [EventTopic] = [.everything, .system, .agent("a1"), .agent("a12"), .agent("b"), .contact(ContactID(7))]
+        for prefixes in [[], ["agent."], ["agent.a1"], ["contact.7", "all"], [""], ["ag", "sys"], ["agent.a1", "agent."]] {
+            var some = TopicSubscriptions(families: EventTopics.families)
+            for prefix in prefixes { some.apply([1] + Array(prefix.utf8)) }
+            for topic in topics {
+                let expected = some.wants(topic.bytes) ? topic.bytes : nil
+                #expect(some.wanted(topic) == expected, "\(prefixes) \(topic)")
+            }
+        }
     }
 
     @Test func otherMessagesAreRefused() {
