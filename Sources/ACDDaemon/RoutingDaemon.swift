@@ -421,7 +421,11 @@ public final class RoutingDaemon {
             $0.customersCached = Int64(customers.count)
             $0.customerHits = customerHits
             $0.customerMisses = customerMisses
-            if let crmStore, crmStore.progress.stream == streamID { $0.crmWrittenThrough = crmStore.progress.writtenThrough }
+            if let crmStore, crmStore.progress.stream == streamID {
+                $0.crmWrittenThrough = crmStore.progress.writtenThrough
+                $0.crmHandoffDropped = crmStore.handoff.droppedEvents
+                $0.crmLostEvents = crmStore.progress.lostEvents
+            }
         }
     }
 

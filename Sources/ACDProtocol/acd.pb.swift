@@ -877,6 +877,14 @@ public nonisolated struct Acd_V1_DaemonStatistics: Sendable {
   /// The in-process CRM store's progress (0 when the store runs as a separate process or is off).
   public var crmWrittenThrough: UInt64 = 0
 
+  /// Events the in-process store was too far behind to be handed: it fetched them from the replay buffer, or lost
+  /// them if they had left it.
+  public var crmHandoffDropped: UInt64 = 0
+
+  /// Events the in-process store lost: neither handed over nor still in the replay buffer. Their call cards are
+  /// incomplete.
+  public var crmLostEvents: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3057,7 +3065,7 @@ nonisolated extension Acd_V1_Statistics: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DaemonStatistics"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0\u{3}crm_handoff_dropped\0\u{3}crm_lost_events\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3073,6 +3081,8 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.customerHits) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.customerMisses) }()
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.crmWrittenThrough) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.crmHandoffDropped) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.crmLostEvents) }()
       default: break
       }
     }
@@ -3103,6 +3113,12 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if self.crmWrittenThrough != 0 {
       try visitor.visitSingularUInt64Field(value: self.crmWrittenThrough, fieldNumber: 8)
     }
+    if self.crmHandoffDropped != 0 {
+      try visitor.visitSingularUInt64Field(value: self.crmHandoffDropped, fieldNumber: 9)
+    }
+    if self.crmLostEvents != 0 {
+      try visitor.visitSingularUInt64Field(value: self.crmLostEvents, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3115,6 +3131,8 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if lhs.customerHits != rhs.customerHits {return false}
     if lhs.customerMisses != rhs.customerMisses {return false}
     if lhs.crmWrittenThrough != rhs.crmWrittenThrough {return false}
+    if lhs.crmHandoffDropped != rhs.crmHandoffDropped {return false}
+    if lhs.crmLostEvents != rhs.crmLostEvents {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

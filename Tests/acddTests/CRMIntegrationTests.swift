@@ -145,6 +145,8 @@ import ZeroMQ
         let session = try DaemonSession(daemon)
         var contacts: Set<Int64> = []
         for _ in 0..<300 { contacts.insert(Int64(try session.queuedContact())) }
+        let statistics = try session.statisticsOnceTheStoreHasWrittenEverything()
+        #expect(statistics.daemon.crmHandoffDropped > 0 && statistics.daemon.crmLostEvents == 0)
         #expect(daemon.stop() == 0)
         let cards = try crmRows(crm, "SELECT contact_id, queue, ended_at FROM interactions")
         #expect(Set(cards.map { $0["contact_id"] as Int64 }) == contacts)
@@ -160,7 +162,9 @@ import ZeroMQ
         ])
         let session = try DaemonSession(daemon)
         for _ in 0..<300 { _ = try session.queuedContact() }
-        let last = try session.statistics().daemon.lastSequence
+        let statistics = try session.statisticsOnceTheStoreHasWrittenEverything()
+        let last = statistics.daemon.lastSequence
+        #expect(statistics.daemon.crmLostEvents > 0 && statistics.daemon.crmHandoffDropped > 0)
         #expect(daemon.stop() == 0)
         // The store skipped what it could not have and wrote the cursor through the end; only some cards exist.
         let written: Int64 = try crmRows(crm, "SELECT max(last_sequence) AS s FROM event_cursor").first?["s"] ?? 0

@@ -48,6 +48,16 @@ struct DaemonSession {
         return queued.contactID
     }
 
+    /// The statistics once the in-process CRM store has written through the last event (at most 10 s).
+    func statisticsOnceTheStoreHasWrittenEverything() throws -> Acd_V1_Statistics {
+        var statistics = try self.statistics()
+        for _ in 0..<200 where statistics.daemon.crmWrittenThrough < statistics.daemon.lastSequence {
+            usleep(50_000)
+            statistics = try self.statistics()
+        }
+        return statistics
+    }
+
     func statistics() throws -> Acd_V1_Statistics {
         let reply = try admin.call(Acd_V1_AdminRequest.with { $0.statistics = .init() }, reply: Acd_V1_AdminReply.self)
         guard case .statistics(let statistics)? = reply.body else { throw ProtocolError(code: "no_statistics", message: "\(reply)") }
