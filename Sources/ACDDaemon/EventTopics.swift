@@ -1,6 +1,6 @@
 import RoutingCore
 
-/// PUB topics: `all` carries every event once (the CRM store, loggers); `agent.<agent_id>` what a desktop needs;
+/// PUB topics: `all` carries every event once (`acdd crm-store`, loggers); `agent.<agent_id>` what a desktop needs;
 /// `contact.<contact_id>` what an IVR needs; `system` what concerns nobody in particular; `stats.<tenant>.<queue>`
 /// a queue's statistics once a second, for wallboards. An event about both an
 /// agent and a contact (offered, connected, ...) also goes out under both. Nothing is sent under a topic nobody

@@ -16,12 +16,13 @@ public final class EventHandoff: Sendable {
         self.capacity = capacity
     }
 
-    /// Events the store was too far behind to be handed; it fetched them from the replay buffer instead.
+    /// Events the store was too far behind to be handed: it fetches them from the replay buffer, or counts them
+    /// lost once they have left it.
     public var droppedEvents: UInt64 { dropped.load(ordering: .relaxed) }
     /// The sequence number of the last event offered, handed or dropped.
     public var latestSequence: UInt64 { latest.load(ordering: .relaxed) }
 
-    /// Called by the routing thread with the events of one command, in sequence order.
+    /// Called by the routing thread with the events of one turn of its loop, in sequence order.
     public func hand(_ events: [Event]) {
         guard !events.isEmpty else { return }
         let taken = waiting.withLock { waiting in
