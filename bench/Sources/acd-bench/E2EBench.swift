@@ -147,7 +147,9 @@ struct E2EBench: ParsableCommand {
         }
         let answered = statistics.queues.reduce(0) { $0 + $1.answered }
         let cards = try CRMDatabase(path: crmPath).callCardCounts(stream: statistics.daemon.streamID, receivedSince: 0)
+        let daemon = statistics.daemon
         return "\(cards.answered) answered call cards for \(answered) answered contacts\(Int64(cards.answered) == answered ? "" : " (MISMATCH)")"
+            + "; \(daemon.crmHandoffDropped) events not handed over (fetched again), \(daemon.crmLostEvents) lost"
     }
 }
 
