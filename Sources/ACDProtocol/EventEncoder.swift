@@ -48,12 +48,7 @@ public enum EventEncoder {
                 if let estimate { $0.int32(5, Int32(clamping: estimate), evenIfZero: true) }
             }
         case .offered(let id, let agent, let queue, let expiresAt):
-            writer.message(4) {
-                $0.uint64(1, id.rawValue)
-                $0.string(2, agent.rawValue)
-                $0.string(3, queue)
-                $0.int64(4, expiresAt.milliseconds)
-            }
+            writer.contactAgentQueueEvent(4, id, agent, queue, expiresAt.milliseconds)
         case .accepted(let id, let agent):
             writer.contactAgentEvent(5, id, agent)
         case .declined(let id, let agent):
@@ -61,12 +56,7 @@ public enum EventEncoder {
         case .offerTimedOut(let id, let agent):
             writer.contactAgentEvent(7, id, agent)
         case .connected(let id, let agent, let queue, let wait):
-            writer.message(8) {
-                $0.uint64(1, id.rawValue)
-                $0.string(2, agent.rawValue)
-                $0.string(3, queue)
-                $0.int64(4, wait)
-            }
+            writer.contactAgentQueueEvent(8, id, agent, queue, wait)
         case .completed(let id, let agent, let talk, let outcome):
             writer.message(9) {
                 $0.uint64(1, id.rawValue)
@@ -202,6 +192,18 @@ struct ProtobufWriter {
         message(field) {
             $0.uint64(1, contact.rawValue)
             $0.string(2, agent.rawValue)
+        }
+    }
+
+    /// `ContactOffered` and `ContactConnected` share one layout: contact, agent, queue, then a time in ms.
+    mutating func contactAgentQueueEvent(
+        _ field: UInt64, _ contact: ContactID, _ agent: AgentID, _ queue: String, _ milliseconds: Int64
+    ) {
+        message(field) {
+            $0.uint64(1, contact.rawValue)
+            $0.string(2, agent.rawValue)
+            $0.string(3, queue)
+            $0.int64(4, milliseconds)
         }
     }
 }
