@@ -432,7 +432,7 @@ public final class RoutingDaemon {
     /// Publishes events: keeps them for replays, hands them to the CRM store, and adds each to the outbox's
     /// message for every topic that has a subscriber.
     private func publish(_ produced: [Event]) {
-        outbox.handoff.append(contentsOf: produced)
+        if crmStore != nil { outbox.handoff.append(contentsOf: produced) }
         for event in produced {
             let payload = EventEncoder.encode(event, streamID: streamID)
             replay.append(payload)
@@ -452,7 +452,7 @@ private struct Outbox {
     /// Per topic, its frames; `messageIndex` finds a topic's message.
     var messages: [[[UInt8]]] = []
     var messageIndex: [[UInt8]: Int] = [:]
-    /// Every event published, for the CRM store.
+    /// Every event published, for the in-process CRM store; empty without one.
     var handoff: [Event] = []
     var requests = 0
 
