@@ -46,8 +46,8 @@ extension Acd_V1_ContactRequest {
             return .command(.submit(ContactSubmission(
                 tenant: submit.tenant, queue: submit.queue, channel: try Channel(wire: submit.channel), profile: profile,
                 requiredSkills: submit.requiredSkills.mapValues(Int.init), priority: Int(submit.priority),
-                ivrData: submit.ivrData, callbackNumber: submit.callbackNumber.isEmpty ? nil : submit.callbackNumber,
-                externalID: submit.externalID.isEmpty ? nil : submit.externalID)))
+                ivrData: submit.ivrData, callbackNumber: submit.callbackNumber.nilIfEmpty,
+                externalID: submit.externalID.nilIfEmpty)))
         case .cancel(let ref)?: return .command(.cancel(ContactID(ref.contactID)))
         case .abandon(let ref)?: return .command(.abandon(ContactID(ref.contactID)))
         case .status(let ref)?: return .status(ContactID(ref.contactID))
@@ -86,7 +86,7 @@ extension Acd_V1_AdminRequest {
         case .removeAgent(let ref)?: return .command(.removeAgent(AgentID(ref.agentID)))
         case .setSkills(let set)?: return .command(.setSkills(AgentID(set.agentID), skills: set.skills.mapValues(Int.init)))
         case .reloadRules?: return .reloadRules
-        case .statistics(let request)?: return .statistics(tenant: request.tenant.isEmpty ? nil : request.tenant)
+        case .statistics(let request)?: return .statistics(tenant: request.tenant.nilIfEmpty)
         case .replayEvents(let replay)?: return .replayEvents(from: replay.fromSequence, maxEvents: Int(replay.maxEvents))
         case nil: throw .emptyBody
         }
@@ -97,7 +97,7 @@ extension AgentProfile {
     public init(wire profile: Acd_V1_AgentProfile) {
         self.init(
             id: AgentID(profile.agentID), name: profile.name, tenant: profile.tenant,
-            team: profile.team.isEmpty ? nil : profile.team, skills: profile.skills.mapValues(Int.init),
+            team: profile.team.nilIfEmpty, skills: profile.skills.mapValues(Int.init),
             capacity: profile.hasCapacity ? ChannelCapacity(
                 voice: Int(profile.capacity.voice), chat: Int(profile.capacity.chat),
                 email: Int(profile.capacity.email), callback: Int(profile.capacity.callback)) : nil)

@@ -32,12 +32,12 @@ extension EventKind {
             self = .abandoned(ContactID(a.contactID), queue: a.queue, waitMilliseconds: a.waitMs,
                               outcome: ContactOutcome(rawValue: a.outcome) ?? .abandoned)
         case .overflowed(let o)?:
-            self = .overflowed(ContactID(o.contactID), from: o.fromQueue, to: o.toQueue.isEmpty ? nil : o.toQueue)
+            self = .overflowed(ContactID(o.contactID), from: o.fromQueue, to: o.toQueue.nilIfEmpty)
         case .closed(let c)?: self = .closed(ContactID(c.contactID), tenant: c.tenant, queue: c.queue)
         case .callbackRequested(let c)?: self = .callbackRequested(ContactID(c.contactID), number: c.number)
         case .agentStateChanged(let s)?:
             guard let state = AgentState.allCases.first(where: { $0.description == s.state }) else { return nil }
-            self = .agentStateChanged(AgentID(s.agentID), state: state, reason: s.reason.isEmpty ? nil : s.reason)
+            self = .agentStateChanged(AgentID(s.agentID), state: state, reason: s.reason.nilIfEmpty)
         case .agentAdded(let profile)?: self = .agentAdded(AgentProfile(wire: profile))
         case .agentRemoved(let ref)?: self = .agentRemoved(AgentID(ref.agentID))
         case .skillsChanged(let s)?: self = .skillsChanged(AgentID(s.agentID), skills: s.skills.mapValues(Int.init))
