@@ -174,6 +174,7 @@ extension RoutingEngine {
             return reject(.contactNotOfferedToAgent, "contact \(id) is not offered to agent '\(agentID)'")
         }
         setPhase(slot, .connected(agent: agent, at: now))
+        givePlaceUp(slot)
         agents[Int(agent)].consecutiveMisses = 0
         let contact = contacts[Int(slot)]!
         let q = Int(contact.queue)

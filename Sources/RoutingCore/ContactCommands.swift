@@ -60,6 +60,7 @@ extension RoutingEngine {
         contactDetails[Int(slot)] = ContactDetails(submission: consume submission, extras: extras)
         contactSlot[id] = slot
         accounting.live += 1
+        takePlace(slot)
         noteWaiting(slot)
         route(newContact: slot, tenant: names.tenant, queue: names.queue)
     }
@@ -99,13 +100,13 @@ extension RoutingEngine {
     /// The estimate is position x average handle time / agents staffed for the lane (nil when none is staffed).
     /// `mutating` only so that `route` calls it without copying the engine (see `freeCapacity`).
     mutating func waitEstimate(for slot: Int32) -> (position: Int, seconds: Int?) {
-        let contact = contacts[Int(slot)]!
-        let lane = lanes[Int(contact.lane)]
-        let ahead = lane.waiting.reduce(0) { $0 + $1.countGreater(than: contact.key) }
-        let position = ahead + 1
-        guard lane.staffed > 0 else { return (position, nil) }
-        let handle = queues[Int(contact.queue)].runtime.averageHandleMilliseconds
-        let seconds = Double(position) * handle / Double(lane.staffed) / 1000
+        let s = Int(slot)
+        let l = Int(contacts[s]!.lane)
+        let position = lanes[l].order.countGreater(than: contacts[s]!.key) + 1
+        let staffed = lanes[l].staffed
+        guard staffed > 0 else { return (position, nil) }
+        let handle = queues[Int(contacts[s]!.queue)].runtime.averageHandleMilliseconds
+        let seconds = Double(position) * handle / Double(staffed) / 1000
         return (position, Int(seconds.rounded(.up)))
     }
 
@@ -149,8 +150,8 @@ extension RoutingEngine {
         let contact = contacts[Int(slot)]!
         var agentToServe: Int32?
         switch contact.phase {
-        case .queued(let step):
-            removeFromLane(slot, step: step)
+        case .queued:
+            removeFromLane(slot)
         case .held(let agent):
             releaseHold(slot, from: agent)
         case .offered(let agent, _):

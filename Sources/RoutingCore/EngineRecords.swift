@@ -76,7 +76,8 @@ struct AgentRecord {
 enum ContactPhase: Hashable {
     /// Accepted by `submit` or moved by overflow, not yet placed: never seen between commands.
     case arriving
-    case queued(step: Int)
+    /// In its lane, at the step its time in queue has reached (derived from `enteredQueueAt`, never stored).
+    case queued
     case held(agent: Int32)
     case offered(agent: Int32, at: Instant)
     case connected(agent: Int32, at: Instant)
@@ -97,21 +98,37 @@ enum ContactPhase: Hashable {
     }
 }
 
-/// Order of queued contacts inside one lane; larger is served first. Time-invariant because aging is linear:
-/// `score` is the customer value minus `aging * arrival`, so comparing at any later time gives the same order.
+/// Order of queued contacts inside one lane; larger is served first: the strict tier, then the customer value,
+/// then the older contact. Time-invariant because aging is linear: `score` is the customer value minus
+/// `aging * arrival`, so comparing at any later time gives the same order.
+///
+/// The three are packed into one 128-bit integer, so that the comparisons the lane structures make all the
+/// time are two machine compares: the strict rank (16 bits), the score's bits made sortable (64), and the
+/// contact id inverted (48). Ids are given in arrival order, so the smaller id is the older contact; past 2^48
+/// contacts (nine years at a million a second) only the order of exact ties would wrap.
 struct QueuedKey: Comparable, Hashable {
-    // Declared widest first so the key packs into 32 bytes.
+    var order: UInt128
     var score: Double
-    var arrival: Int64
-    var id: UInt64
-    var strictRank: Int32
     var slot: Int32
 
-    static func < (lhs: QueuedKey, rhs: QueuedKey) -> Bool {
-        if lhs.strictRank != rhs.strictRank { return lhs.strictRank < rhs.strictRank }
-        if lhs.score != rhs.score { return lhs.score < rhs.score }
-        if lhs.arrival != rhs.arrival { return lhs.arrival > rhs.arrival }
-        return lhs.id > rhs.id
+    static func < (lhs: QueuedKey, rhs: QueuedKey) -> Bool { lhs.order < rhs.order }
+
+    var strictRank: Int32 { Int32(truncatingIfNeeded: order >> 112) }
+    /// Larger for the older contact.
+    var seniority: UInt64 { UInt64(truncatingIfNeeded: order) & Self.idMask }
+
+    static let idMask: UInt64 = (1 << 48) - 1
+}
+
+extension QueuedKey {
+    init(score: Double, id: UInt64, strictRank: Int32, slot: Int32) {
+        // `+ 0` turns -0.0 into +0.0, which `==` holds equal but the bit patterns would not.
+        let bits = (score + 0).bitPattern
+        let sortable = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+        let rank = UInt128(UInt16(clamping: strictRank))
+        self.init(
+            order: rank << 112 | UInt128(sortable) << 48 | UInt128(Self.idMask - (id & Self.idMask)),
+            score: score, slot: slot)
     }
 }
 
@@ -136,6 +153,8 @@ struct ContactRecord {
     var talkMilliseconds: Int64 = 0
     /// Bumped on every phase change; timers carry the epoch they were set in.
     var timerEpoch: UInt32 = 0
+    /// Its place in the lane's entry order from entering the queue until it is answered or leaves; -1 otherwise.
+    var entry: Int32 = -1
     /// Whether `ContactDetails.blocks` may hold an unexpired block: spares the lookup in the common case.
     var hasBlocks = false
 }
@@ -162,8 +181,8 @@ struct AvailableAgent: Comparable {
 }
 
 /// The contacts of one queue that share the same extra skill requirements, and the agents who can take them.
-/// `waiting[s]` and `available[s]` are indexed by relaxation step: a contact at step s may go to an agent whose
-/// first qualifying step is <= s.
+/// A contact at relaxation step s may go to an agent of ring r <= s (the first step at which the agent
+/// qualifies); `available[r]` holds ring r's available agents.
 struct Lane {
     var queue: Int32
     var tenant: Int32
@@ -173,11 +192,38 @@ struct Lane {
     var strategy: AgentSelectionStrategy
     var weight: Double
     var agingPerSecond: Double
-    var waiting: [RankedSet<QueuedKey>]
+    /// Milliseconds in queue at which each relaxation step starts; `stepStarts[0] == 0`.
+    var stepStarts: [Int64]
+    /// Queued contacts by key: the position an IVR announces, and the walk past contacts an agent declined.
+    var order = RankedSet<QueuedKey>()
+    /// Waiting contacts in entry order: the best contact each ring may take.
+    var entries = EntryTournament()
     var available: [Heap<AvailableAgent>]
     var heapSizeAfterCompaction: [Int]
+    /// Per ring r >= 1: when the armed crossing timer is due (`RoutingEngine.noRingTimer` if none), and the
+    /// entry time up to which contacts have been checked on reaching step r. A ring's timer is armed only
+    /// while the ring has available agents: in a busy centre a contact reaching a step costs nothing.
+    var ringTimerDue: [Int64]
+    var crossedThrough: [Int64]
     /// Agents with presence ready who qualify at some step: the staffing behind the wait estimate.
     var staffed = 0
+
+    init(queue: Int32, tenant: Int32, extras: [SkillLevel], channel: Channel, strategy: AgentSelectionStrategy,
+         weight: Double, agingPerSecond: Double, stepStarts: [Int64]) {
+        self.queue = queue
+        self.tenant = tenant
+        self.extras = extras
+        self.channel = channel
+        self.strategy = strategy
+        self.weight = weight
+        self.agingPerSecond = agingPerSecond
+        self.stepStarts = stepStarts
+        available = Array(repeating: Heap(), count: stepStarts.count)
+        heapSizeAfterCompaction = Array(repeating: 0, count: stepStarts.count)
+        ringTimerDue = Array(repeating: RoutingEngine.noRingTimer, count: stepStarts.count)
+        crossedThrough = Array(repeating: .min, count: stepStarts.count)
+    }
+
 }
 
 struct LaneKey: Hashable {
@@ -186,15 +232,21 @@ struct LaneKey: Hashable {
 }
 
 enum TimerKind: UInt8 {
-    case queueStep, holdExpiry, offerTimeout, wrapUpEnd, blockExpiry
+    /// A contact's: the queue's max wait, its preferred-agent hold, its offer, its wrap-up, a decline block.
+    case maxWait, holdExpiry, offerTimeout, wrapUpEnd, blockExpiry
+    /// A lane's: contacts reach relaxation step `epoch` while that ring has available agents.
+    case ringStep
 }
 
 struct TimerEntry: Comparable {
     var due: Int64
     var sequence: UInt64
     var kind: TimerKind
+    /// The contact slot, or the lane for `ringStep`.
     var slot: Int32
+    /// The slot's generation, or the lanes' generation for `ringStep`.
     var generation: UInt32
+    /// The contact's timer epoch, or the ring for `ringStep`.
     var epoch: UInt32
 
     static func < (lhs: TimerEntry, rhs: TimerEntry) -> Bool { (lhs.due, lhs.sequence) < (rhs.due, rhs.sequence) }

@@ -20,29 +20,49 @@ extension RoutingEngine {
     private mutating func contactViolations() -> [String] {
         var problems: [String] = []
         var queuedInLanes = 0
+        var placesInLanes = 0
         for (l, lane) in lanes.enumerated() {
-            for (step, waiting) in lane.waiting.enumerated() {
-                problems += waiting.structuralProblems().map { "lane \(l) step \(step): \($0)" }
-                queuedInLanes += waiting.count
-                for key in waiting.descending {
-                    guard let contact = contacts[Int(key.slot)], contact.key == key else {
-                        problems.append("lane \(l) step \(step) holds a contact that is gone or re-keyed")
-                        continue
-                    }
-                    if contact.phase != .queued(step: step) || contact.lane != Int32(l) {
-                        problems.append("contact \(contact.id) is in lane \(l) step \(step) but its phase is \(contact.phase)")
-                    }
+            problems += lane.order.structuralProblems().map { "lane \(l) order: \($0)" }
+            problems += lane.entries.structuralProblems().map { "lane \(l) entries: \($0)" }
+            queuedInLanes += lane.order.count
+            for key in lane.order.descending {
+                guard let contact = contacts[Int(key.slot)], contact.key == key else {
+                    problems.append("lane \(l) holds a contact that is gone or re-keyed")
+                    continue
+                }
+                if contact.phase != .queued || contact.lane != Int32(l) {
+                    problems.append("contact \(contact.id) is queued in lane \(l) but its phase is \(contact.phase)")
                 }
             }
+            var keysAtPlaces = 0
+            for (position, slot, order) in lane.entries.ownedPositions {
+                placesInLanes += 1
+                guard let contact = contacts[Int(slot)], contact.lane == Int32(l), contact.entry == position else {
+                    problems.append("lane \(l) place \(position) is owned by a contact that is gone or elsewhere")
+                    continue
+                }
+                if let order {
+                    keysAtPlaces += 1
+                    if order != contact.key.order || contact.phase != .queued { problems.append("contact \(contact.id) present at its place but not queued") }
+                } else if contact.phase == .queued {
+                    problems.append("queued contact \(contact.id) missing from its place")
+                }
+            }
+            if keysAtPlaces != lane.order.count { problems.append("lane \(l) has \(keysAtPlaces) contacts at places but \(lane.order.count) in order") }
         }
         var waiting = [Int](repeating: 0, count: queues.count)
         var ringing = [Int](repeating: 0, count: queues.count)
         var queued = 0
+        var placesOwned = 0
         for (s, entry) in contacts.enumerated() {
             guard let contact = entry else { continue }
             if contactSlot[contact.id] != Int32(s) { problems.append("contact \(contact.id) not indexed at its slot") }
             if contact.tenant != queues[Int(contact.queue)].tenant { problems.append("contact \(contact.id) in another tenant's queue") }
             if lanes[Int(contact.lane)].queue != contact.queue { problems.append("contact \(contact.id) lane belongs to another queue") }
+            var ownsPlace = contact.phase.isWaiting
+            if case .offered = contact.phase { ownsPlace = true }
+            if ownsPlace != (contact.entry >= 0) { problems.append("contact \(contact.id) (\(contact.phase)) place \(contact.entry)") }
+            if contact.entry >= 0 { placesOwned += 1 }
             switch contact.phase {
             case .arriving:
                 problems.append("contact \(contact.id) left unplaced")
@@ -59,6 +79,7 @@ extension RoutingEngine {
             }
         }
         if queued != queuedInLanes { problems.append("\(queued) contacts queued but \(queuedInLanes) in lanes") }
+        if placesOwned != placesInLanes { problems.append("\(placesOwned) contacts own a place but lanes hold \(placesInLanes)") }
         for q in queues.indices {
             if queues[q].runtime.waiting != waiting[q] { problems.append("queue \(queues[q].name) waiting count \(queues[q].runtime.waiting) != \(waiting[q])") }
             if queues[q].runtime.ringing != ringing[q] { problems.append("queue \(queues[q].name) ringing count \(queues[q].runtime.ringing) != \(ringing[q])") }
@@ -119,11 +140,11 @@ extension RoutingEngine {
                     $0.agent == Int32(a) && isCurrent($0)
                 }
                 if !current { problems.append("available agent \(agent.id) missing from lane \(membership.lane) ring \(membership.minStep)") }
-                for step in Int(membership.minStep)..<lane.waiting.count {
-                    if let blocked = lane.waiting[step].descending.first(where: { !isBlocked($0.slot, for: Int32(a)) }) {
-                        problems.append("agent \(agent.id) is available but contact \(blocked.id) waits in lane \(membership.lane)")
-                    }
+                let threshold = now.milliseconds - lane.stepStarts[Int(membership.minStep)]
+                let open = lane.order.descending.first {
+                    contacts[Int($0.slot)]!.enteredQueueAt.milliseconds <= threshold && !isBlocked($0.slot, for: Int32(a))
                 }
+                if let open { problems.append("agent \(agent.id) is available but contact \(contacts[Int(open.slot)]!.id) waits in lane \(membership.lane)") }
             }
             for slot in agent.preferredHolds where freeCapacity(agent: a, lanes[Int(contacts[Int(slot)]!.lane)].channel) > 0 {
                 problems.append("agent \(agent.id) is available but contact slot \(slot) holds for it")

@@ -10,15 +10,14 @@ extension RoutingEngine {
         var key: QueuedKey
         var effectiveScore: Double
         var lane: Int32
-        /// Relaxation step the contact sits at; -1 for a contact holding for this agent.
-        var step: Int
+        /// A contact holding for this agent as its preferred agent, rather than queued.
+        var isHold: Bool
 
         /// Strict tier first, then customer value times queue weight (aged to now), then the older contact.
         func isBetter(than other: Candidate) -> Bool {
             if key.strictRank != other.key.strictRank { return key.strictRank > other.key.strictRank }
             if effectiveScore != other.effectiveScore { return effectiveScore > other.effectiveScore }
-            if key.arrival != other.key.arrival { return key.arrival < other.key.arrival }
-            return key.id < other.key.id
+            return key.seniority > other.key.seniority
         }
     }
 
@@ -35,26 +34,24 @@ extension RoutingEngine {
                 let key = contacts[Int(slot)]!.key
                 guard freeCapacity(agent: a, lanes[Int(lane)].channel) > 0 else { continue }
                 let candidate = Candidate(
-                    key: key, effectiveScore: effectiveScore(key, lane: lane, nowSeconds: nowSeconds), lane: lane, step: -1)
+                    key: key, effectiveScore: effectiveScore(key, lane: lane, nowSeconds: nowSeconds), lane: lane, isHold: true)
                 if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
             }
             for membership in agents[a].lanes {
                 let l = Int(membership.lane)
-                guard freeCapacity(agent: a, lanes[l].channel) > 0 else { continue }
-                for step in Int(membership.minStep)..<lanes[l].waiting.count {
-                    guard let top = firstContact(in: l, step: step, notBlockedFor: agent) else { continue }
-                    let candidate = Candidate(
-                        key: top, effectiveScore: effectiveScore(top, lane: membership.lane, nowSeconds: nowSeconds),
-                        lane: membership.lane, step: step)
-                    if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
-                }
+                guard freeCapacity(agent: a, lanes[l].channel) > 0,
+                      let top = firstContact(in: l, ring: Int(membership.minStep), notBlockedFor: agent) else { continue }
+                let candidate = Candidate(
+                    key: top, effectiveScore: effectiveScore(top, lane: membership.lane, nowSeconds: nowSeconds),
+                    lane: membership.lane, isHold: false)
+                if best.map({ candidate.isBetter(than: $0) }) ?? true { best = candidate }
             }
             guard let chosen = best else { break }
             let slot = chosen.key.slot
-            if chosen.step < 0 {
+            if chosen.isHold {
                 releaseHold(slot, from: agent)
             } else {
-                lanes[Int(chosen.lane)].waiting[chosen.step].remove(chosen.key)
+                removeFromLane(slot)
             }
             offer(slot, to: agent)
         }
@@ -85,18 +82,34 @@ extension RoutingEngine {
         return lanes[lane].weight * (key.score + lanes[lane].agingPerSecond * nowSeconds)
     }
 
-    private mutating func firstContact(in lane: Int, step: Int, notBlockedFor agent: Int32) -> QueuedKey? {
-        guard let top = lanes[lane].waiting[step].max else { return nil }
-        guard isBlocked(top.slot, for: agent) else { return top }
-        return lanes[lane].waiting[step].descending.first { !isBlocked($0.slot, for: agent) }
+    /// The best contact an agent of `ring` may take: the best key among those that have waited long enough.
+    private mutating func firstContact(in lane: Int, ring: Int, notBlockedFor agent: Int32) -> QueuedKey? {
+        let threshold = now.milliseconds - lanes[lane].stepStarts[ring]
+        let best = ring == 0 ? lanes[lane].entries.best : lanes[lane].entries.best(enteredBy: threshold)
+        guard let slot = best else { return nil }
+        guard isBlocked(slot, for: agent) else { return contacts[Int(slot)]!.key }
+        return lanes[lane].order.descending.first {
+            contacts[Int($0.slot)]!.enteredQueueAt.milliseconds <= threshold && !isBlocked($0.slot, for: agent)
+        }
+    }
+
+    /// The relaxation step a queued contact has reached.
+    mutating func currentStep(_ slot: Int32) -> Int {
+        let s = Int(slot)
+        let l = Int(contacts[s]!.lane)
+        let waited = now.milliseconds(since: contacts[s]!.enteredQueueAt)
+        var step = 0
+        while step + 1 < lanes[l].stepStarts.count, lanes[l].stepStarts[step + 1] <= waited { step += 1 }
+        return step
     }
 
     // MARK: Contact becomes routable: pick the best available agent in its lane.
 
     mutating func routeContact(_ slot: Int32) {
-        guard case .queued(let step) = contacts[Int(slot)]!.phase else { return }
+        guard case .queued = contacts[Int(slot)]!.phase else { return }
+        let step = currentStep(slot)
         guard let agent = bestAvailableAgent(lane: contacts[Int(slot)]!.lane, upToStep: step, for: slot) else { return }
-        removeFromLane(slot, step: step)
+        removeFromLane(slot)
         offer(slot, to: agent)
         publishAvailability(agent)
     }
@@ -150,7 +163,62 @@ extension RoutingEngine {
                 lanes[l].available[ring] = Heap(live)
                 lanes[l].heapSizeAfterCompaction[ring] = live.count
             }
+            if ring > 0, lanes[l].ringTimerDue[ring] == Self.noRingTimer { armRingTimer(lane: l, ring: ring) }
         }
+    }
+
+    // MARK: Relaxation: contacts reaching a step while agents of that ring wait
+
+    static let noRingTimer = Int64.max
+
+    /// Arms the lane's timer for the next queued contact to reach step `ring`, if the ring has an available
+    /// agent and no timer is armed. Contacts that reached the step earlier were already open to that agent
+    /// when it became available (`assignWork`), so only later entries are watched.
+    mutating func armRingTimer(lane l: Int, ring: Int) {
+        guard lanes[l].ringTimerDue[ring] == Self.noRingTimer else { return }
+        while let top = lanes[l].available[ring].min, !isCurrent(top) { lanes[l].available[ring].removeMin() }
+        guard !lanes[l].available[ring].isEmpty else { return }
+        let through = now.milliseconds - lanes[l].stepStarts[ring]
+        if lanes[l].crossedThrough[ring] < through { lanes[l].crossedThrough[ring] = through }
+        guard let next = lanes[l].entries.firstQueuedEntry(after: lanes[l].crossedThrough[ring]) else { return }
+        setRingTimer(lane: l, ring: ring, due: next + lanes[l].stepStarts[ring])
+    }
+
+    /// A contact just queued reaches the lane's later steps at known instants: a ring with available agents
+    /// whose timer is idle, or set for later (the contact came back from an offer or a hold), is told.
+    mutating func watchSteps(of slot: Int32, lane l: Int) {
+        let entered = contacts[Int(slot)]!.enteredQueueAt.milliseconds
+        for ring in 1..<lanes[l].stepStarts.count where !lanes[l].available[ring].isEmpty {
+            let reaches = entered + lanes[l].stepStarts[ring]
+            // Reached already: `placeInQueue` routes it right after.
+            guard reaches > now.milliseconds else { continue }
+            if lanes[l].ringTimerDue[ring] == Self.noRingTimer {
+                armRingTimer(lane: l, ring: ring)
+            } else if reaches < lanes[l].ringTimerDue[ring] {
+                setRingTimer(lane: l, ring: ring, due: reaches)
+            }
+        }
+    }
+
+    /// The ring's timer is now due at `due`; one armed before for later is ignored when it fires.
+    private mutating func setRingTimer(lane l: Int, ring: Int, due: Int64) {
+        lanes[l].ringTimerDue[ring] = due
+        timerSequence += 1
+        timers.insert(
+            TimerEntry(due: due, sequence: timerSequence, kind: .ringStep, slot: Int32(l), generation: laneGeneration, epoch: UInt32(ring)),
+            delay: due - now.milliseconds)
+    }
+
+    /// Contacts entered by now minus the step's start have reached step `ring`: route each, in entry order, as
+    /// a contact placed in the queue is routed; then watch for the next.
+    mutating func fireRingStep(lane l: Int, ring: Int, due: Int64) {
+        guard lanes[l].ringTimerDue[ring] == due else { return }
+        lanes[l].ringTimerDue[ring] = Self.noRingTimer
+        let through = now.milliseconds - lanes[l].stepStarts[ring]
+        let reaching = lanes[l].entries.queued(enteredAfter: lanes[l].crossedThrough[ring], through: through)
+        lanes[l].crossedThrough[ring] = through
+        for slot in reaching { routeContact(slot) }
+        armRingTimer(lane: l, ring: ring)
     }
 
     /// Smaller keys are offered first; ties fall to the lower agent slot, which is deterministic.
@@ -214,29 +282,47 @@ extension RoutingEngine {
     }
 
     /// Inserts at the relaxation step the contact's time in queue has reached and arms the next step or overflow.
+    /// Queues the contact at its place in its lane and arms its max wait. Its relaxation step needs no timer:
+    /// it is read from the time the contact entered the queue.
     mutating func insertIntoLane(_ slot: Int32) {
         let s = Int(slot)
-        let contact = contacts[s]!
-        let q = Int(contact.queue)
-        let elapsed = now.milliseconds(since: contact.enteredQueueAt)
-        let stepCount = queues[q].settings.stepStarts.count
-        var step = 0
-        while step + 1 < stepCount, queues[q].settings.stepStarts[step + 1] <= elapsed { step += 1 }
-        setPhase(slot, .queued(step: step))
-        lanes[Int(contact.lane)].waiting[step].insert(contact.key)
-        var nextDue: Int64? = step + 1 < stepCount ? queues[q].settings.stepStarts[step + 1] : nil
-        if let maxWait = queues[q].settings.maxWaitSeconds {
-            nextDue = min(nextDue ?? .max, Int64(maxWait) * 1000)
-        }
-        if let nextDue {
-            schedule(.queueStep, at: Instant(milliseconds: max(contact.enteredQueueAt.milliseconds + nextDue, now.milliseconds)), slot: slot)
+        setPhase(slot, .queued)
+        let key = contacts[s]!.key
+        let l = Int(contacts[s]!.lane)
+        lanes[l].order.insert(key)
+        lanes[l].entries.place(key, at: contacts[s]!.entry)
+        if lanes[l].stepStarts.count > 1 { watchSteps(of: slot, lane: l) }
+        if let maxWait = queues[Int(contacts[s]!.queue)].settings.maxWaitSeconds {
+            let due = contacts[s]!.enteredQueueAt.milliseconds + Int64(maxWait) * 1000
+            schedule(.maxWait, at: Instant(milliseconds: max(due, now.milliseconds)), slot: slot)
         }
     }
 
-    mutating func removeFromLane(_ slot: Int32, step: Int) {
-        let contact = contacts[Int(slot)]!
-        let removed = lanes[Int(contact.lane)].waiting[step].remove(contact.key)
+    /// Takes a queued contact out of its lane; it keeps its place in the entry order.
+    mutating func removeFromLane(_ slot: Int32) {
+        let s = Int(slot)
+        let l = Int(contacts[s]!.lane)
+        let removed = lanes[l].order.remove(contacts[s]!.key)
         assert(removed, "queued contact missing from its lane")
+        lanes[l].entries.vacate(contacts[s]!.entry)
+    }
+
+    /// A contact entering a queue (arrival, overflow, rule swap) takes the next place in its lane's entry order.
+    mutating func takePlace(_ slot: Int32) {
+        let s = Int(slot)
+        let l = Int(contacts[s]!.lane)
+        if lanes[l].entries.isFull {
+            for (owner, position) in lanes[l].entries.compact() { contacts[Int(owner)]!.entry = position }
+        }
+        contacts[s]!.entry = lanes[l].entries.reserve(for: slot, enteredAt: contacts[s]!.enteredQueueAt.milliseconds)
+    }
+
+    /// The contact was answered or leaves the queue: its place goes (a queued contact leaves its lane first).
+    mutating func givePlaceUp(_ slot: Int32) {
+        let s = Int(slot)
+        guard contacts[s]!.entry >= 0 else { return }
+        lanes[Int(contacts[s]!.lane)].entries.release(contacts[s]!.entry)
+        contacts[s]!.entry = -1
     }
 
     mutating func releaseHold(_ slot: Int32, from agent: Int32) {
@@ -269,10 +355,12 @@ extension RoutingEngine {
             let phase = contacts[s]!.phase
             adjustCounts(queue: from, phase: phase, by: -1)
             queues[from].runtime.overflowedOut += 1
+            givePlaceUp(slot)
             contacts[s]!.queue = Int32(target)
             contacts[s]!.enteredQueueAt = now
             contacts[s]!.preferredAgent = nil
             contacts[s]!.lane = lane(queue: Int32(target), extras: contactDetails[s]!.extras)
+            takePlace(slot)
             adjustCounts(queue: target, phase: phase, by: 1)
             queues[target].runtime.overflowedIn += 1
             noteWaiting(slot)
@@ -334,6 +422,7 @@ extension RoutingEngine {
     /// Forgets a contact that left the core.
     mutating func retire(_ slot: Int32) {
         let s = Int(slot)
+        givePlaceUp(slot)
         let contact = contacts[s]!
         adjustCounts(queue: Int(contact.queue), phase: contact.phase, by: -1)
         contactSlot[contact.id] = nil

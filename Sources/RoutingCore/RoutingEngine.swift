@@ -14,6 +14,8 @@ public struct RoutingEngine: Sendable {
 
     var lanes: [Lane] = []
     var laneIndex: [LaneKey: Int32] = [:]
+    /// Bumped when the lanes are rebuilt, so that their timers from before are ignored.
+    var laneGeneration: UInt32 = 0
 
     var agents: [AgentRecord] = []
     var agentIndex = CheapHashTable<AgentID>()
@@ -135,6 +137,10 @@ public struct RoutingEngine: Sendable {
     }
 
     private mutating func fire(_ timer: TimerEntry) {
+        if timer.kind == .ringStep {
+            if timer.generation == laneGeneration { fireRingStep(lane: Int(timer.slot), ring: Int(timer.epoch), due: timer.due) }
+            return
+        }
         let slot = Int(timer.slot)
         // Retiring a contact bumps its slot's generation, so a matching generation means the contact is live.
         guard slotGenerations[slot] == timer.generation else { return }
@@ -145,8 +151,8 @@ public struct RoutingEngine: Sendable {
         }
         guard contacts[slot]!.timerEpoch == timer.epoch else { return }
         switch (timer.kind, phase) {
-        case (.queueStep, .queued(let step)):
-            removeFromLane(timer.slot, step: step)
+        case (.maxWait, .queued):
+            removeFromLane(timer.slot)
             placeInQueue(timer.slot)
         case (.holdExpiry, .held(let agent)):
             releaseHold(timer.slot, from: agent)

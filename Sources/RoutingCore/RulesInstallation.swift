@@ -134,11 +134,13 @@ extension RoutingEngine {
         skills.compactMap { name, level in tenant.skillIndex[name].map { SkillLevel(skill: $0, level: UInt8(level)) } }.sorted()
     }
 
-    /// Rebuilds every lane from the compiled rules and re-enters contacts and agents. Queued contacts go back
-    /// to their place; a step or overflow the new rules make due fires on the next timer pass.
+    /// Rebuilds every lane from the compiled rules and re-enters contacts and agents. Waiting contacts keep
+    /// their places (in the order they entered their queues) and queued ones their keys; the new rules' steps
+    /// apply at once, and an overflow they make due fires on the next timer pass.
     private mutating func rebuildLanesAndAvailability() {
         lanes = []
         laneIndex = [:]
+        laneGeneration &+= 1
         for a in agents.indices {
             agents[a].lanes = []
             agents[a].servedQueues = []
@@ -152,6 +154,7 @@ extension RoutingEngine {
             let details = contactDetails[s]!
             contact.key = queuedKey(for: details.submission, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt, tenant: contact.tenant)
             contact.lane = lane(queue: contact.queue, extras: details.extras)
+            contact.entry = -1
             contacts[s] = contact
         }
         for a in agents.indices where agents[a].isLive {
@@ -161,9 +164,14 @@ extension RoutingEngine {
             agents[a].voiceExclusive = tenants[Int(agents[a].tenant)].rules!.agentDefaults.voiceExclusive
             computeMemberships(Int32(a))
         }
-        for s in contacts.indices {
-            guard let contact = contacts[s], case .queued = contact.phase else { continue }
-            insertIntoLane(Int32(s))
+        let waiting = contacts.indices.filter { s in
+            guard let phase = contacts[s]?.phase else { return false }
+            if case .offered = phase { return true }
+            return phase.isWaiting
+        }
+        for s in waiting.sorted(by: { (contacts[$0]!.enteredQueueAt, contacts[$0]!.id) < (contacts[$1]!.enteredQueueAt, contacts[$1]!.id) }) {
+            takePlace(Int32(s))
+            if case .queued = contacts[s]!.phase { insertIntoLane(Int32(s)) }
         }
         for a in agents.indices where agents[a].isLive {
             assignWork(Int32(a))
@@ -188,15 +196,12 @@ extension RoutingEngine {
     private mutating func createLane(queue: Int32, extras: [SkillLevel]) -> Int32 {
         let rules = queues[Int(queue)].compiled!.rules
         let tenant = queues[Int(queue)].tenant
-        let stepCount = queues[Int(queue)].settings.steps.count
         let index = Int32(lanes.count)
         lanes.append(Lane(
             queue: queue, tenant: tenant, extras: extras, channel: rules.channel,
             strategy: rules.strategy, weight: rules.weight,
             agingPerSecond: tenants[Int(tenant)].scoring.agingPerSecond,
-            waiting: Array(repeating: RankedSet(), count: stepCount),
-            available: Array(repeating: Heap(), count: stepCount),
-            heapSizeAfterCompaction: Array(repeating: 0, count: stepCount)))
+            stepStarts: queues[Int(queue)].settings.stepStarts))
         laneIndex[LaneKey(queue: queue, extras: extras)] = index
         return index
     }
@@ -257,7 +262,6 @@ extension RoutingEngine {
             strictRank = tenants[t].strictRank[tier] ?? 0
         }
         return QueuedKey(
-            score: value - tenants[t].scoring.agingPerSecond * arrivedAt.seconds,
-            arrival: arrivedAt.milliseconds, id: id.rawValue, strictRank: strictRank, slot: slot)
+            score: value - tenants[t].scoring.agingPerSecond * arrivedAt.seconds, id: id.rawValue, strictRank: strictRank, slot: slot)
     }
 }

@@ -51,7 +51,8 @@ extension RoutingEngine {
             digest.add(String(describing: contact.phase))
         }
         for lane in lanes {
-            for waiting in lane.waiting { for key in waiting.descending { digest.add(key.id) } }
+            for key in lane.order.descending { digest.add(Int(key.slot)) }
+            for place in lane.entries.ownedPositions { digest.add(Int(place.slot)) }
         }
         for queue in queues {
             let r = queue.runtime

@@ -43,6 +43,93 @@ import Testing
     }
 }
 
+@Suite struct QueuedKeyTests {
+    @Test func packedOrderIsStrictRankThenScoreThenTheOlderContact() {
+        var generator = SplitMix64(seed: 11)
+        let scores: [Double] = [-.infinity, -1e12, -3.5, -0.0, 0, 1e-300, 2.25, 2.5, 1e15, .infinity]
+        let keys = (0..<400).map { n in
+            (rank: Int32(generator.next() % 3), score: scores[Int(generator.next() % UInt64(scores.count))], id: UInt64(n) * 977 % 400)
+        }
+        for a in keys {
+            for b in keys where generator.next() % 8 == 0 {
+                let reference = a.rank != b.rank ? a.rank < b.rank : a.score != b.score ? a.score < b.score : a.id > b.id
+                let packedA = QueuedKey(score: a.score, id: a.id, strictRank: a.rank, slot: 0)
+                let packedB = QueuedKey(score: b.score, id: b.id, strictRank: b.rank, slot: 0)
+                #expect((packedA < packedB) == reference, "\(a) < \(b)")
+                #expect(packedA.strictRank == a.rank)
+                #expect(packedA.order > EntryTournament.vacant)
+            }
+        }
+    }
+}
+
+@Suite struct EntryTournamentTests {
+    /// A contact of the reference model: its place, when it entered, and its key while queued.
+    private struct Place {
+        var slot: Int32
+        var enteredAt: Int64
+        var key: QueuedKey?
+    }
+
+    @Test func answersPrefixQueriesLikeAScanThroughCompactionAndGrowth() {
+        var generator = SplitMix64(seed: 7)
+        var tournament = EntryTournament(capacity: 4)
+        var places: [Int32: Place] = [:]  // by position
+        var clock: Int64 = 0
+        var nextSlot: Int32 = 0
+        for _ in 0..<4_000 {
+            clock += Int64(generator.next() % 3)
+            let owned = places.keys.sorted()
+            switch generator.next() % 6 {
+            case 0, 1:
+                if tournament.isFull {
+                    let moved = tournament.compact()
+                    let bySlot = Dictionary(uniqueKeysWithValues: places.values.map { ($0.slot, $0) })
+                    #expect(moved.map(\.slot) == owned.map { places[$0]!.slot }, "compaction keeps the entry order")
+                    places = Dictionary(uniqueKeysWithValues: moved.map { ($0.position, bySlot[$0.slot]!) })
+                }
+                let slot = nextSlot
+                nextSlot += 1
+                let position = tournament.reserve(for: slot, enteredAt: clock)
+                let key = QueuedKey(score: Double(generator.next() % 50), id: UInt64(slot), strictRank: Int32(generator.next() % 2), slot: slot)
+                tournament.place(key, at: position)
+                places[position] = Place(slot: slot, enteredAt: clock, key: key)
+            case 2 where !owned.isEmpty:
+                let position = owned[Int(generator.next() % UInt64(owned.count))]
+                tournament.vacate(position)
+                places[position]!.key = nil
+            case 3 where !owned.isEmpty:
+                let position = owned[Int(generator.next() % UInt64(owned.count))]
+                if places[position]!.key == nil {
+                    let slot = places[position]!.slot
+                    let key = QueuedKey(score: 7, id: UInt64(slot), strictRank: 0, slot: slot)
+                    tournament.place(key, at: position)
+                    places[position]!.key = key
+                }
+            case 4 where !owned.isEmpty:
+                let position = owned[Int(generator.next() % UInt64(owned.count))]
+                tournament.release(position)
+                places[position] = nil
+            default:
+                break
+            }
+            let threshold = clock - Int64(generator.next() % 40)
+            let expected = places.values.filter { $0.enteredAt <= threshold }.compactMap(\.key).max()
+            #expect(tournament.best(enteredBy: threshold) == expected?.slot)
+            #expect(tournament.best == places.values.compactMap(\.key).max()?.slot)
+            let after = threshold - Int64(generator.next() % 10)
+            let reaching = places.keys.sorted().compactMap { p -> Int32? in
+                let place = places[p]!
+                return place.enteredAt > after && place.enteredAt <= threshold ? place.key?.slot : nil
+            }
+            #expect(tournament.queued(enteredAfter: after, through: threshold) == reaching)
+        }
+        #expect(tournament.owned == places.count)
+        #expect(tournament.capacity > 4, "the tournament grew")
+        #expect(tournament.structuralProblems().isEmpty)
+    }
+}
+
 @Suite struct ContactIndexTests {
     @Test func sequentialIdsAgreeWithADictionaryThroughGrowthAndDeletion() {
         var generator = SplitMix64(seed: 5)
