@@ -64,20 +64,23 @@ extension AgentID: CheapHashable {
 /// different Unicode normal forms are two ids. Open addressing, linear probing, deletion by shifting followers
 /// back (no tombstones), load at most 3/4.
 struct CheapHashTable<Key: CheapHashable> {
-    private var keys: [Key?]
-    private var hashes: [UInt64]
-    private var slots: [Int32]
+    /// Hash, value and key side by side: a lookup touches one cache line, not one per array.
+    fileprivate struct Entry {
+        var hash: UInt64
+        var slot: Int32
+        var key: Key
+    }
+
+    private var entries: [Entry?]
     /// 64 minus log2 of the capacity.
     private var shift: UInt64 = 60
     private(set) var count = 0
 
     init() {
-        keys = Array(repeating: nil, count: 16)
-        hashes = Array(repeating: 0, count: 16)
-        slots = Array(repeating: 0, count: 16)
+        entries = Array(repeating: nil, count: 16)
     }
 
-    private var mask: Int { keys.count - 1 }
+    private var mask: Int { entries.count - 1 }
 
     /// The high bits of the hash times the golden ratio: FNV-1a's low bits depend only on the low bits of each byte.
     @inline(__always)
@@ -87,8 +90,8 @@ struct CheapHashTable<Key: CheapHashable> {
         get {
             let hash = key.cheapHash
             var i = home(hash)
-            while let stored = keys[i] {
-                if hashes[i] == hash, stored.isSameKey(as: key) { return slots[i] }
+            while let stored = entries[i] {
+                if stored.hash == hash, stored.key.isSameKey(as: key) { return stored.slot }
                 i = (i + 1) & mask
             }
             return nil
@@ -100,22 +103,20 @@ struct CheapHashTable<Key: CheapHashable> {
 
     /// Every value, in no particular order.
     var values: [Int32] {
-        keys.indices.compactMap { keys[$0] == nil ? nil : slots[$0] }
+        entries.compactMap { $0?.slot }
     }
 
     private mutating func insert(_ key: Key, _ hash: UInt64, _ value: Int32) {
-        if (count + 1) * 4 > keys.count * 3 { grow() }
+        if (count + 1) * 4 > entries.count * 3 { grow() }
         var i = home(hash)
-        while let stored = keys[i] {
-            if hashes[i] == hash, stored.isSameKey(as: key) {
-                slots[i] = value
+        while let stored = entries[i] {
+            if stored.hash == hash, stored.key.isSameKey(as: key) {
+                entries[i]!.slot = value
                 return
             }
             i = (i + 1) & mask
         }
-        keys[i] = key
-        hashes[i] = hash
-        slots[i] = value
+        entries[i] = Entry(hash: hash, slot: value, key: key)
         count += 1
     }
 
@@ -123,37 +124,34 @@ struct CheapHashTable<Key: CheapHashable> {
         let hash = key.cheapHash
         var i = home(hash)
         while true {
-            guard let stored = keys[i] else { return }
-            if hashes[i] == hash, stored.isSameKey(as: key) { break }
+            guard let stored = entries[i] else { return }
+            if stored.hash == hash, stored.key.isSameKey(as: key) { break }
             i = (i + 1) & mask
         }
         count -= 1
         // Move later entries of the probe run into the hole when that brings them no further from home.
         var hole = i
         var j = (i + 1) & mask
-        while keys[j] != nil {
-            let distanceFromHome = (j - home(hashes[j])) & mask
+        while let later = entries[j] {
+            let distanceFromHome = (j - home(later.hash)) & mask
             let distanceToHole = (j - hole) & mask
             if distanceFromHome >= distanceToHole {
-                keys[hole] = keys[j]
-                hashes[hole] = hashes[j]
-                slots[hole] = slots[j]
+                entries[hole] = later
                 hole = j
             }
             j = (j + 1) & mask
         }
-        keys[hole] = nil
+        entries[hole] = nil
     }
 
     private mutating func grow() {
-        let old = (keys, hashes, slots)
-        keys = Array(repeating: nil, count: old.0.count * 2)
-        hashes = Array(repeating: 0, count: old.0.count * 2)
-        slots = Array(repeating: 0, count: old.0.count * 2)
+        let old = entries
+        entries = Array(repeating: nil, count: old.count * 2)
         shift -= 1
         count = 0
-        for i in old.0.indices { if let key = old.0[i] { insert(key, old.1[i], old.2[i]) } }
+        for case let entry? in old { insert(entry.key, entry.hash, entry.slot) }
     }
 }
 
 extension CheapHashTable: Sendable where Key: Sendable {}
+extension CheapHashTable.Entry: Sendable where Key: Sendable {}

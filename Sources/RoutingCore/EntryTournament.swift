@@ -17,10 +17,12 @@ struct EntryTournament {
     static var vacant: UInt128 { 0 }
 
     /// A power of two; `nodes[capacity + p]` is the order of the key at position p (`vacant` if none), and
-    /// `nodes[i]` the larger of `2i` and `2i + 1`. Orders alone, not whole keys, to halve the memory: the
-    /// owner of a position is in `owners`, and orders are unique, so the winner is found by descending.
+    /// `nodes[i]` the larger of `2i` and `2i + 1`. Orders alone, not whole keys, to halve the memory.
     private(set) var capacity: Int
     private var nodes: [UInt128]
+    /// For each inner node, the position its order comes from: reading a winner touches one more cache line
+    /// instead of one per level of a descent.
+    private var winners: [Int32]
     /// When the owner of each handed-out position entered the queue; nondecreasing.
     private var entered: [Int64]
     /// The contact slot owning each position, or -1 once it is released.
@@ -33,6 +35,7 @@ struct EntryTournament {
     init(capacity: Int = 16) {
         self.capacity = capacity
         nodes = Array(repeating: Self.vacant, count: 2 * capacity)
+        winners = Array(repeating: 0, count: capacity)
         entered = Array(repeating: 0, count: capacity)
         owners = Array(repeating: -1, count: capacity)
     }
@@ -41,7 +44,7 @@ struct EntryTournament {
 
     /// The slot of the best contact queued, if any.
     var best: Int32? {
-        mutating get { nodes[1] == Self.vacant ? nil : owners[winningPosition(below: 1)] }
+        mutating get { nodes[1] == Self.vacant ? nil : owners[Int(winner(of: 1))] }
     }
 
     /// Hands the next position to `slot`, which entered at `enteredAt` (no earlier than any owner before it).
@@ -93,7 +96,7 @@ struct EntryTournament {
             low >>= 1
             high >>= 1
         }
-        return top == Self.vacant ? nil : owners[winningPosition(below: topNode)]
+        return top == Self.vacant ? nil : owners[Int(winner(of: topNode))]
     }
 
     /// Slots of the contacts queued at the positions whose owners entered in `(after, through]`, in entry order.
@@ -126,6 +129,7 @@ struct EntryTournament {
         var newEntered = Array(repeating: Int64(0), count: newCapacity)
         var newOwners = Array(repeating: Int32(-1), count: newCapacity)
         var newNodes = Array(repeating: Self.vacant, count: 2 * newCapacity)
+        var newWinners = Array(repeating: Int32(0), count: newCapacity)
         for p in 0..<used where owners[p] >= 0 {
             let q = moved.count
             newEntered[q] = entered[p]
@@ -133,11 +137,10 @@ struct EntryTournament {
             newNodes[newCapacity + q] = nodes[capacity + p]
             moved.append((owners[p], Int32(q)))
         }
-        for i in stride(from: newCapacity - 1, through: 1, by: -1) {
-            newNodes[i] = Swift.max(newNodes[2 * i], newNodes[2 * i + 1])
-        }
         capacity = newCapacity
         nodes = newNodes
+        winners = newWinners
+        for i in stride(from: newCapacity - 1, through: 1, by: -1) { settle(i) }
         entered = newEntered
         owners = newOwners
         used = moved.count
@@ -169,6 +172,9 @@ struct EntryTournament {
         if (1..<capacity).contains(where: { nodes[$0] != Swift.max(nodes[2 * $0], nodes[2 * $0 + 1]) }) {
             problems.append("tournament node out of date")
         }
+        if (1..<capacity).contains(where: { nodes[$0] != Self.vacant && nodes[capacity + Int(winners[$0])] != nodes[$0] }) {
+            problems.append("tournament winner out of date")
+        }
         return problems
     }
 
@@ -176,23 +182,28 @@ struct EntryTournament {
         var i = capacity + position
         nodes[i] = order
         i >>= 1
-        while i >= 1 {
-            let larger = nodes[2 * i] < nodes[2 * i + 1] ? nodes[2 * i + 1] : nodes[2 * i]
-            if nodes[i] == larger { break }
-            nodes[i] = larger
-            i >>= 1
-        }
+        while i >= 1, settle(i) { i >>= 1 }
+    }
+
+    /// Makes inner node `i` the larger of its children; false if it already was (so nothing above changes).
+    @discardableResult
+    private mutating func settle(_ i: Int) -> Bool {
+        let right = nodes[2 * i] < nodes[2 * i + 1]
+        let child = right ? 2 * i + 1 : 2 * i
+        let won = winner(of: child)
+        if nodes[i] == nodes[child], winners[i] == won { return false }
+        nodes[i] = nodes[child]
+        winners[i] = won
+        return true
+    }
+
+    /// The position a node's order comes from.
+    private func winner(of node: Int) -> Int32 {
+        node >= capacity ? Int32(node - capacity) : winners[node]
     }
 
     private func isPresent(_ order: UInt128) -> Bool { order != Self.vacant }
 
-    /// The position under `node` whose order is the node's (orders are unique).
-    private func winningPosition(below node: Int) -> Int {
-        var i = node
-        let target = nodes[node]
-        while i < capacity { i = nodes[2 * i] == target ? 2 * i : 2 * i + 1 }
-        return i - capacity
-    }
 
     /// The first position at or after `start` holding a key; `used` if none. Climbs to the first right sibling
     /// whose subtree holds a key, then descends to its leftmost key: O(log n) whatever lies vacant between.
