@@ -26,7 +26,7 @@ extension RoutingEngine {
            !extras.contains(where: { tenants[Int(t)].languageSkills.contains($0.skill) }) {
             extras.append(requirement)
         }
-        extras.sort()
+        if extras.count > 1 { extras.sort() }  // sorting an empty array still makes it unique: a call and a copy
         if let maxSize = queues[Int(q)].settings.maxSize, queues[Int(q)].runtime.waiting >= maxSize {
             queues[Int(q)].runtime.rejectedFull += 1
             return refuse(.queueFull, "queue '\(submission.queue)' is full (\(maxSize) waiting)")

@@ -137,10 +137,14 @@ struct EntryTournament {
             newNodes[newCapacity + q] = nodes[capacity + p]
             moved.append((owners[p], Int32(q)))
         }
+        newNodes.withUnsafeMutableBufferPointer { nodes in
+            newWinners.withUnsafeMutableBufferPointer { winners in
+                for i in stride(from: newCapacity - 1, through: 1, by: -1) { _ = Self.settle(i, nodes, winners, capacity: newCapacity) }
+            }
+        }
         capacity = newCapacity
         nodes = newNodes
         winners = newWinners
-        for i in stride(from: newCapacity - 1, through: 1, by: -1) { settle(i) }
         entered = newEntered
         owners = newOwners
         used = moved.count
@@ -178,19 +182,26 @@ struct EntryTournament {
         return problems
     }
 
+    /// Sets a position and replays the matches above it, stopping where a node keeps its winner. Runs on the
+    /// raw buffers: through the arrays, each step paid a uniqueness check and bounds checks on two arrays.
     private mutating func update(_ position: Int, to order: UInt128) {
-        var i = capacity + position
-        nodes[i] = order
-        i >>= 1
-        while i >= 1, settle(i) { i >>= 1 }
+        let capacity = self.capacity
+        nodes.withUnsafeMutableBufferPointer { nodes in
+            winners.withUnsafeMutableBufferPointer { winners in
+                var i = capacity + position
+                nodes[i] = order
+                i >>= 1
+                while i >= 1, Self.settle(i, nodes, winners, capacity: capacity) { i >>= 1 }
+            }
+        }
     }
 
     /// Makes inner node `i` the larger of its children; false if it already was (so nothing above changes).
-    @discardableResult
-    private mutating func settle(_ i: Int) -> Bool {
-        let right = nodes[2 * i] < nodes[2 * i + 1]
-        let child = right ? 2 * i + 1 : 2 * i
-        let won = winner(of: child)
+    private static func settle(
+        _ i: Int, _ nodes: UnsafeMutableBufferPointer<UInt128>, _ winners: UnsafeMutableBufferPointer<Int32>, capacity: Int
+    ) -> Bool {
+        let child = nodes[2 * i] < nodes[2 * i + 1] ? 2 * i + 1 : 2 * i
+        let won = child >= capacity ? Int32(child - capacity) : winners[child]
         if nodes[i] == nodes[child], winners[i] == won { return false }
         nodes[i] = nodes[child]
         winners[i] = won

@@ -193,9 +193,11 @@ public struct RoutingEngine: Sendable {
         agents[i].state = state
         agents[i].stateReason = reason
         if state == .ready, previous != .ready { agents[i].idleSince = now }
-        for queue in agents[i].servedQueues {
-            queues[Int(queue)].runtime.agentsByState[previous] -= 1
-            queues[Int(queue)].runtime.agentsByState[state] += 1
+        // By index: `for queue in agents[i].servedQueues` retains and releases the array around the loop.
+        for k in agents[i].servedQueues.indices {
+            let queue = Int(agents[i].servedQueues[k])
+            queues[queue].runtime.agentsByState[previous] -= 1
+            queues[queue].runtime.agentsByState[state] += 1
         }
         emit(.agentStateChanged(agents[i].id, state: state, reason: reason))
     }
