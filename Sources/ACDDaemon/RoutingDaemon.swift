@@ -325,7 +325,10 @@ public final class RoutingDaemon {
     }
 
     private func handleContactRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
-        respond(to: payload, as: Acd_V1_ContactRequest.self) { request throws(ProtocolError) in
+        if payload.count <= configuration.maximumMessageBytes, let frame = ContactRequestFrame(binary: payload) {
+            return answer(frame)
+        }
+        return respond(to: payload, as: Acd_V1_ContactRequest.self) { request throws(ProtocolError) in
             var profile = CustomerProfile.unknownCaller
             if case .submit(let submit)? = request.body { profile = customerProfile(submit) }
             switch try request.action(profile: profile) {
@@ -338,10 +341,28 @@ public final class RoutingDaemon {
         }
     }
 
-    /// The caller's CRM profile from the cache, or a default one naming the caller for an unknown caller.
+    /// The hand-decoded path of `handleContactRequest`: the same commands and replies, without the messages.
+    private func answer(_ frame: ContactRequestFrame) -> (reply: [UInt8], events: [Event]) {
+        var profile = CustomerProfile.unknownCaller
+        if case .submit(let submit) = frame.body { profile = customerProfile(customerID: submit.customerID, ani: submit.ani) }
+        do {
+            guard case .command(let command) = try frame.action(profile: profile) else { preconditionFailure("hot contact requests are commands") }
+            let produced = run(command)
+            return (HotReplies.contactReply(requestID: frame.requestID, events: produced), produced)
+        } catch {
+            count(error.code)
+            return (WireCodec.encode(Acd_V1_ContactReply(requestID: frame.requestID, error: error), as: .binary), [])
+        }
+    }
+
     private func customerProfile(_ submit: Acd_V1_SubmitContact) -> CustomerProfile {
-        let id = submit.customerID.isEmpty ? nil : submit.customerID
-        let ani = submit.ani.isEmpty ? nil : submit.ani
+        customerProfile(customerID: submit.customerID, ani: submit.ani)
+    }
+
+    /// The caller's CRM profile from the cache, or a default one naming the caller for an unknown caller.
+    private func customerProfile(customerID: String, ani: String) -> CustomerProfile {
+        let id = customerID.isEmpty ? nil : customerID
+        let ani = ani.isEmpty ? nil : ani
         if let known = customers.profile(customerID: id, ani: ani) {
             customerHits += 1
             return known
@@ -351,22 +372,31 @@ public final class RoutingDaemon {
     }
 
     private func handleAgentRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
-        respond(to: payload, as: Acd_V1_AgentRequest.self) { request throws(ProtocolError) in
-            let action = try request.action()
-            let agent = AgentID(request.agentID)
-            switch action {
-            case .command(let command):
-                let produced = run(command)
-                noteDesktop(agent, after: command, produced: produced)
-                return (Acd_V1_AgentReply(requestID: request.requestID, events: produced), produced)
-            case .heartbeat:
-                guard lastHeardFrom[agent] != nil else {
-                    let error = ProtocolError(code: "agent_not_logged_in", message: "agent '\(agent)' is not logged in")
-                    return (Acd_V1_AgentReply(requestID: request.requestID, error: error), [])
-                }
-                lastHeardFrom[agent] = clock()
-                return (Acd_V1_AgentReply(requestID: request.requestID, events: []), [])
+        if payload.count <= configuration.maximumMessageBytes, let frame = AgentRequestFrame(binary: payload) {
+            let (reply, produced) = answer(frame.action, from: frame.agentID)
+            return (reply.map { WireCodec.encode(Acd_V1_AgentReply(requestID: frame.requestID, error: $0), as: .binary) }
+                ?? HotReplies.agentReply(requestID: frame.requestID, events: produced), produced)
+        }
+        return respond(to: payload, as: Acd_V1_AgentRequest.self) { request throws(ProtocolError) in
+            let (failure, produced) = answer(try request.action(), from: AgentID(request.agentID))
+            return (failure.map { Acd_V1_AgentReply(requestID: request.requestID, error: $0) }
+                ?? Acd_V1_AgentReply(requestID: request.requestID, events: produced), produced)
+        }
+    }
+
+    /// Carries out an agent request, whichever decoder read it: the events, or the error a heartbeat gets.
+    private func answer(_ action: AgentRequestAction, from agent: AgentID) -> (failure: ProtocolError?, events: [Event]) {
+        switch action {
+        case .command(let command):
+            let produced = run(command)
+            noteDesktop(agent, after: command, produced: produced)
+            return (nil, produced)
+        case .heartbeat:
+            guard lastHeardFrom[agent] != nil else {
+                return (ProtocolError(code: "agent_not_logged_in", message: "agent '\(agent)' is not logged in"), [])
             }
+            lastHeardFrom[agent] = clock()
+            return (nil, [])
         }
     }
 

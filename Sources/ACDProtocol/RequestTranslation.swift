@@ -37,17 +37,29 @@ extension Channel {
     }
 }
 
+extension ContactSubmission {
+    /// A submission from its wire fields, checked as every decoder of `SubmitContact` must.
+    static func fromWire(
+        tenant: String, queue: String, channel: Acd_V1_Channel, profile: CustomerProfile, requiredSkills: [String: Int32],
+        priority: Int32, ivrData: [String: String], callbackNumber: String, externalID: String
+    ) throws(ProtocolError) -> ContactSubmission {
+        guard !tenant.isEmpty, !queue.isEmpty else { throw .invalidField("submit needs tenant and queue") }
+        return ContactSubmission(
+            tenant: tenant, queue: queue, channel: try Channel(wire: channel), profile: profile,
+            requiredSkills: requiredSkills.mapValues(Int.init), priority: Int(priority), ivrData: ivrData,
+            callbackNumber: callbackNumber.nilIfEmpty, externalID: externalID.nilIfEmpty)
+    }
+}
+
 extension Acd_V1_ContactRequest {
     /// The action, with `profile` (read from the CRM by the daemon) attached to a submission.
     public func action(profile: CustomerProfile) throws(ProtocolError) -> ContactRequestAction {
         switch body {
         case .submit(let submit)?:
-            guard !submit.tenant.isEmpty, !submit.queue.isEmpty else { throw .invalidField("submit needs tenant and queue") }
-            return .command(.submit(ContactSubmission(
-                tenant: submit.tenant, queue: submit.queue, channel: try Channel(wire: submit.channel), profile: profile,
-                requiredSkills: submit.requiredSkills.mapValues(Int.init), priority: Int(submit.priority),
-                ivrData: submit.ivrData, callbackNumber: submit.callbackNumber.nilIfEmpty,
-                externalID: submit.externalID.nilIfEmpty)))
+            return .command(.submit(try .fromWire(
+                tenant: submit.tenant, queue: submit.queue, channel: submit.channel, profile: profile,
+                requiredSkills: submit.requiredSkills, priority: submit.priority, ivrData: submit.ivrData,
+                callbackNumber: submit.callbackNumber, externalID: submit.externalID)))
         case .cancel(let ref)?: return .command(.cancel(ContactID(ref.contactID)))
         case .abandon(let ref)?: return .command(.abandon(ContactID(ref.contactID)))
         case .status(let ref)?: return .status(ContactID(ref.contactID))

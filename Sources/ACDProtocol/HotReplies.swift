@@ -1,0 +1,54 @@
+import RoutingCore
+
+/// The replies to the hot requests (`RequestFrames.swift`) written by hand: byte for byte what the generated
+/// encoder writes for `Acd_V1_AgentReply(requestID:events:)` and `Acd_V1_ContactReply(requestID:events:)`
+/// (fields in number order, defaults left out), which the tests check.
+public enum HotReplies {
+    /// Ack, or the first refusal among the command's events.
+    public static func agentReply(requestID: String, events: [Event]) -> [UInt8] {
+        var writer = ProtobufWriter(capacity: 8 + requestID.utf8.count)
+        writer.string(1, requestID)
+        for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
+            writer.error(3, code, message)
+            return writer.bytes
+        }
+        writer.message(2) { _ in }
+        return writer.bytes
+    }
+
+    /// The first of a refusal, the contact's `queued` (position and wait estimate) or `closed`; ack otherwise.
+    public static func contactReply(requestID: String, events: [Event]) -> [UInt8] {
+        var writer = ProtobufWriter(capacity: 24 + requestID.utf8.count)
+        writer.string(1, requestID)
+        for event in events {
+            switch event.kind {
+            case .commandRejected(let code, let message):
+                writer.error(4, code, message)
+                return writer.bytes
+            case .queued(let id, _, _, let position, let estimate):
+                writer.message(2) {
+                    $0.uint64(1, id.rawValue)
+                    $0.int32(2, Int32(clamping: position))
+                    if let estimate { $0.int32(3, Int32(clamping: estimate), evenIfZero: true) }
+                }
+                return writer.bytes
+            case .closed(let id, _, _):
+                writer.message(3) { $0.uint64(1, id.rawValue) }
+                return writer.bytes
+            default:
+                continue
+            }
+        }
+        writer.message(6) { _ in }
+        return writer.bytes
+    }
+}
+
+extension ProtobufWriter {
+    fileprivate mutating func error(_ field: UInt64, _ code: RejectionCode, _ message: String) {
+        self.message(field) {
+            $0.string(1, code.rawValue)
+            $0.string(2, message)
+        }
+    }
+}
