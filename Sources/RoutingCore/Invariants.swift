@@ -117,7 +117,8 @@ extension RoutingEngine {
             let expected = lanes.indices.compactMap { membership(of: Int32(a), in: Int32($0)) }
             if expected != agent.lanes { problems.append("agent \(agent.id) lane memberships are stale") }
             if agent.presence == .ready { for m in agent.lanes { staffed[Int(m.lane)] += 1 } }
-            let (state, reason) = derivedState(ofAgent: a)
+            let state = derivedState(ofAgent: a)
+            let reason = state == .notReady ? agent.notReadyReason : nil
             if state != agent.state || reason != agent.stateReason { problems.append("agent \(agent.id) published state \(agent.state) != \(state)") }
             for queue in agent.servedQueues { byState[Int(queue)][agent.state] += 1 }
         }

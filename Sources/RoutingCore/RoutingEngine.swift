@@ -185,9 +185,11 @@ public struct RoutingEngine: Sendable {
     mutating func updateDerivedState(_ slot: Int32) {
         let i = Int(slot)
         guard agents[i].isLive else { return }
-        let (state, reason) = derivedState(ofAgent: i)
+        let state = derivedState(ofAgent: i)
         let previous = agents[i].state
-        guard state != previous || reason != agents[i].stateReason else { return }
+        // Only not-ready carries a reason; for the other states the strings are not touched at all.
+        let reason = state == .notReady ? agents[i].notReadyReason : nil
+        guard state != previous || (state == .notReady && reason != agents[i].stateReason) else { return }
         let window = tenants[Int(agents[i].tenant)].statisticsWindowSeconds
         agents[i].occupancy.record(state: previous, until: now, windowSeconds: window)
         agents[i].state = state
@@ -203,22 +205,23 @@ public struct RoutingEngine: Sendable {
     }
 
     /// `mutating` only so that `updateDerivedState` can call it without copying the engine (see `freeCapacity`).
-    mutating func derivedState(ofAgent a: Int) -> (AgentState, String?) {
+    /// The state alone: the reason, for not-ready, is `notReadyReason`.
+    mutating func derivedState(ofAgent a: Int) -> AgentState {
         switch agents[a].presence {
-        case .loggedOut: return (.loggedOut, nil)
-        case .notReady where agents[a].work.isEmpty: return (.notReady, agents[a].notReadyReason)
-        case .ready where agents[a].work.isEmpty: return (.ready, nil)
+        case .loggedOut: return .loggedOut
+        case .notReady where agents[a].work.isEmpty: return .notReady
+        case .ready where agents[a].work.isEmpty: return .ready
         default: break
         }
         var state = AgentState.wrapUp
-        for slot in agents[a].work {
-            switch contacts[Int(slot)]!.phase {
-            case .offered: return (.reserved, nil)
+        for k in agents[a].work.indices {
+            switch contacts[Int(agents[a].work[k])]!.phase {
+            case .offered: return .reserved
             case .connected: state = .busy
             default: break
             }
         }
-        return (state, nil)
+        return state
     }
 }
 
