@@ -96,6 +96,14 @@ enum ContactPhase: Hashable {
         default: false
         }
     }
+
+    /// Whether the contact owns a place in its lane's entry order: from entering the queue until answered.
+    var holdsPlace: Bool {
+        switch self {
+        case .queued, .held, .offered: true
+        case .arriving, .connected, .wrapUp: false
+        }
+    }
 }
 
 /// Order of queued contacts inside one lane; larger is served first: the strict tier, then the customer value,

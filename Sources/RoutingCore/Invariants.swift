@@ -59,9 +59,7 @@ extension RoutingEngine {
             if contactSlot[contact.id] != Int32(s) { problems.append("contact \(contact.id) not indexed at its slot") }
             if contact.tenant != queues[Int(contact.queue)].tenant { problems.append("contact \(contact.id) in another tenant's queue") }
             if lanes[Int(contact.lane)].queue != contact.queue { problems.append("contact \(contact.id) lane belongs to another queue") }
-            var ownsPlace = contact.phase.isWaiting
-            if case .offered = contact.phase { ownsPlace = true }
-            if ownsPlace != (contact.entry >= 0) { problems.append("contact \(contact.id) (\(contact.phase)) place \(contact.entry)") }
+            if contact.phase.holdsPlace != (contact.entry >= 0) { problems.append("contact \(contact.id) (\(contact.phase)) place \(contact.entry)") }
             if contact.entry >= 0 { placesOwned += 1 }
             switch contact.phase {
             case .arriving:

@@ -164,11 +164,7 @@ extension RoutingEngine {
             agents[a].voiceExclusive = tenants[Int(agents[a].tenant)].rules!.agentDefaults.voiceExclusive
             computeMemberships(Int32(a))
         }
-        let waiting = contacts.indices.filter { s in
-            guard let phase = contacts[s]?.phase else { return false }
-            if case .offered = phase { return true }
-            return phase.isWaiting
-        }
+        let waiting = contacts.indices.filter { contacts[$0]?.phase.holdsPlace ?? false }
         for s in waiting.sorted(by: { (contacts[$0]!.enteredQueueAt, contacts[$0]!.id) < (contacts[$1]!.enteredQueueAt, contacts[$1]!.id) }) {
             takePlace(Int32(s))
             if case .queued = contacts[s]!.phase { insertIntoLane(Int32(s)) }
