@@ -23,9 +23,9 @@ extension RoutingEngine {
             return reject(.fieldOutOfRange, "capacity for \(bad) must be 0...\(ChannelCapacity.maximumPerChannel)")
         }
         let record = AgentRecord(
-            id: profile.id, name: profile.name, tenant: t, team: team, skills: skills,
-            explicitCapacity: profile.capacity, capacity: profile.capacity ?? tenant.agentDefaults.capacity,
-            voiceExclusive: tenant.agentDefaults.voiceExclusive)
+            voiceExclusive: tenant.agentDefaults.voiceExclusive, tenant: t,
+            capacity: profile.capacity ?? tenant.agentDefaults.capacity, id: profile.id, name: profile.name, team: team,
+            skills: skills, explicitCapacity: profile.capacity)
         let slot: Int32
         if let reused = freeAgentSlots.popLast() {
             slot = reused

@@ -41,36 +41,38 @@ struct LaneMembership: Hashable {
 }
 
 struct AgentRecord {
-    var id: AgentID
-    var name: String
-    var tenant: Int32
-    var team: Int32?
-    var skills: [SkillLevel]
-    var explicitCapacity: ChannelCapacity?
-    var capacity: ChannelCapacity
-    var voiceExclusive: Bool
+    // Read by nearly every command that touches the agent: declared together so that they share cache lines
+    // (a record spans several; the rarely read fields come last).
+    var isLive = true
     var presence: Presence = .loggedOut
-    var notReadyReason = ""
-    /// Contact slots this agent holds: offered, connected or in wrap-up.
-    var work: [Int32] = []
-    var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
+    var voiceExclusive: Bool
+    var state: AgentState = .loggedOut
     /// Bumped whenever availability or an ordering key may have changed: older heap entries are stale.
     var epoch: UInt32 = 0
+    var tenant: Int32
+    var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
+    var capacity: ChannelCapacity
+    /// Since when the agent has had free capacity without an offer: the key of `longest_idle`.
+    var availableSince = Instant.epoch
+    /// Contact slots this agent holds: offered, connected or in wrap-up.
+    var work: [Int32] = []
     var lanes: [LaneMembership] = []
     var servedQueues: [Int32] = []
     /// Contacts holding for this agent as the customer's preferred (last) agent.
     var preferredHolds: [Int32] = []
     var consecutiveMisses = 0
-    /// Since when the agent has had free capacity without an offer: the key of `longest_idle`.
-    var availableSince = Instant.epoch
-    var state: AgentState = .loggedOut
+    var handledSinceLogin = 0
+    var occupancy = OccupancyMeter()
+    var id: AgentID
+    var name: String
+    var team: Int32?
+    var skills: [SkillLevel]
+    var explicitCapacity: ChannelCapacity?
+    var notReadyReason = ""
     var stateReason: String?
     var idleSince = Instant.epoch
-    var handledSinceLogin = 0
     var handledTotal = 0
     var talkMilliseconds: Int64 = 0
-    var occupancy = OccupancyMeter()
-    var isLive = true
 }
 
 enum ContactPhase: Hashable {
