@@ -160,9 +160,7 @@ struct EntryTournament {
         }
     }
 
-    func owner(of position: Int32) -> Int32 { owners[Int(position)] }
-
-    /// Checks the structure's own invariants; used by `RoutingEngine.verifyInvariants()`.
+    /// Checks the structure's own invariants; used by `RoutingEngine.invariantViolations()`.
     func structuralProblems() -> [String] {
         var problems: [String] = []
         if (0..<used).contains(where: { $0 > 0 && entered[$0 - 1] > entered[$0] }) { problems.append("entries out of entry order") }
