@@ -1,5 +1,5 @@
-/// The few protobuf wire rules the hand encoders (events, hot replies) need. Proto3: a scalar at its default value is left out,
-/// unless the field has explicit presence (`optional`) or is an element of a repeated field.
+/// The few protobuf wire rules the hand encoders (events, hot replies) need. Proto3: a scalar at its default
+/// value is left out, unless the field has explicit presence (`optional`) or is an element of a repeated field.
 struct ProtobufWriter {
     private(set) var bytes: [UInt8] = []
 

@@ -1,10 +1,11 @@
 import RoutingCore
 
 // The requests every contact and every offer make (submit, accept, complete...) decoded by hand from binary
-// protobuf, straight into what the daemon needs, without building the generated message: with the reply encoder
-// it was about a quarter of the routing thread's time at 24,000 contacts/s (bench/README.md). A frame these decoders do not take
-// (JSON, a rarer request, a field they do not know, a field repeated, text that is not UTF-8, a missing agent
-// id...) gives nil, and the daemon hands it to the generated decoder, which gives the same answer or the error.
+// protobuf, straight into what the daemon needs, without building the generated message: with the reply encoder,
+// the generated code was about a quarter of the routing thread's time at 24,000 contacts/s (bench/README.md).
+// A frame these decoders do not take (JSON, a rarer request, a field they do not know, a field repeated, text
+// that is not UTF-8, a missing agent id...) gives nil, and the daemon hands it to the generated decoder, which
+// gives the same answer or the error.
 
 /// A binary `AgentRequest` of the hot kinds.
 public struct AgentRequestFrame: Sendable {
