@@ -15,7 +15,7 @@ enum EventTopics {
     static func statistics(tenant: String, queue: String) -> String { "stats.\(tenant).\(queue)" }
 
     /// Calls `body` with each topic an event goes out under, without building any topic's bytes: most of them
-    /// go to nobody, and `TopicSubscriptions.wanted(_:)` builds only the ones it must look at or send.
+    /// go to nobody, and the rest are built once per turn, for the message that carries them.
     static func forEachTopic(of kind: EventKind, _ body: (EventTopic) -> Void) {
         body(.everything)
         switch kind {
@@ -38,7 +38,8 @@ enum EventTopics {
 }
 
 /// One topic of an event, named by its family (an index into `EventTopics.families`) and, on demand, its bytes.
-enum EventTopic {
+/// Hashable, so that the outbox finds a topic's message without building the topic's bytes for every event.
+enum EventTopic: Hashable {
     case everything
     case system
     case agent(AgentID)

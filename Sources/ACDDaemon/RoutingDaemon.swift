@@ -243,11 +243,13 @@ public final class RoutingDaemon {
 
     /// Receives one request from `socket` if any, replies with the same envelope; false when none was queued.
     private func serve(_ socket: ZMQSocket, handle: ([UInt8]) -> (reply: [UInt8], events: [Event])) throws -> Bool {
-        guard let frames = try socket.receive(dontWait: true), let payload = frames.last, frames.count >= 2 else { return false }
+        guard var frames = try socket.receive(dontWait: true), let payload = frames.last, frames.count >= 2 else { return false }
         requestCount += 1
         fireTimers()
         let (reply, produced) = handle(payload)
-        outbox.replies.append((socket, Array(frames.dropLast()) + [reply]))
+        // The reply takes the request's place after its routing frames: no new array for the envelope.
+        frames[frames.count - 1] = reply
+        outbox.replies.append((socket, frames))
         publish(produced)
         outbox.requests += 1
         if outbox.requests >= Self.requestsPerSend { sendOutbox() }
@@ -467,7 +469,7 @@ public final class RoutingDaemon {
             let payload = EventEncoder.encode(event, streamID: streamID)
             replay.append(payload)
             EventTopics.forEachTopic(of: event.kind) { topic in
-                if let bytes = subscriptions.wanted(topic) { outbox.add(payload, under: bytes) }
+                if subscriptions.wants(topic) { outbox.add(payload, under: topic) }
             }
         }
     }
@@ -481,17 +483,18 @@ private struct Outbox {
     var replies: [(socket: ZMQSocket, frames: [[UInt8]])] = []
     /// Per topic, its frames; `messageIndex` finds a topic's message.
     var messages: [[[UInt8]]] = []
-    var messageIndex: [[UInt8]: Int] = [:]
+    var messageIndex: [EventTopic: Int] = [:]
     /// Every event published, for the in-process CRM store; empty without one.
     var handoff: [Event] = []
     var requests = 0
 
-    mutating func add(_ payload: [UInt8], under topic: [UInt8]) {
+    /// The topic's bytes are built once, when the turn's first event under it opens its message.
+    mutating func add(_ payload: [UInt8], under topic: EventTopic) {
         if let index = messageIndex[topic] {
             messages[index].append(payload)
         } else {
             messageIndex[topic] = messages.count
-            messages.append([topic, payload])
+            messages.append([topic.bytes, payload])
         }
     }
 

@@ -48,15 +48,14 @@ struct TopicSubscriptions {
         return true
     }
 
-    /// The topic's bytes when some subscription wants it, nil when none does. A family nobody subscribes in, or
-    /// one somebody subscribes to whole, answers without the topic's bytes being built for the question.
-    func wanted(_ topic: EventTopic) -> [UInt8]? {
-        guard !prefixes.isEmpty else { return nil }
+    /// Whether some subscription wants the topic. A family nobody subscribes in, or one somebody subscribes to
+    /// whole, answers without the topic's bytes being built for the question.
+    func wants(_ topic: EventTopic) -> Bool {
+        guard !prefixes.isEmpty else { return false }
         let family = families[topic.family]
-        if family.covering > 0 { return topic.bytes }
-        if family.inside == 0 { return nil }
-        let bytes = topic.bytes
-        return wants(bytes) ? bytes : nil
+        if family.covering > 0 { return true }
+        if family.inside == 0 { return false }
+        return wants(topic.bytes)
     }
 
     /// Whether some subscription is a prefix of `topic` (its bytes).

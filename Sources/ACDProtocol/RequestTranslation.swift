@@ -46,7 +46,8 @@ extension ContactSubmission {
         guard !tenant.isEmpty, !queue.isEmpty else { throw .invalidField("submit needs tenant and queue") }
         return ContactSubmission(
             tenant: tenant, queue: queue, channel: try Channel(wire: channel), profile: profile,
-            requiredSkills: requiredSkills.mapValues(Int.init), priority: Int(priority), ivrData: ivrData,
+            // `mapValues` allocates new storage even for an empty dictionary, which nearly every submission has.
+            requiredSkills: requiredSkills.isEmpty ? [:] : requiredSkills.mapValues(Int.init), priority: Int(priority), ivrData: ivrData,
             callbackNumber: callbackNumber.nilIfEmpty, externalID: externalID.nilIfEmpty)
     }
 }

@@ -118,6 +118,8 @@ public final class ZMQSocket {
             }
             let size = zmq_msg_size(&message)
             let data = zmq_msg_data(&message)!
+            // Room for a routed request's envelope and body at once, instead of growing the array frame by frame.
+            if frames.isEmpty { frames.reserveCapacity(4) }
             frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
         } while zmq_msg_more(&message) != 0
         return frames
