@@ -22,6 +22,25 @@ import Testing
         #expect(h.offers().map(\.1) == ["junior", "teammate"], "90 s: any agent of team red")
     }
 
+    @Test func aContactBackFromAnOfferReachesItsStepOnTimeWhileALaterOneIsWatched() throws {
+        // A relaxed agent waits for contacts to reach 30 s; the lane watches y, who entered after x, because x was
+        // with an agent then. x comes back before its 30 s: the watch must move to x.
+        let queue = QueueRules(name: "q", skills: ["a": 7], relaxation: [RelaxationStep(afterSeconds: 30, minProficiency: 3)],
+                               declineBlockSeconds: 120)
+        let h = try Harness(rules([queue]))
+        h.agent("junior", skills: ["a": 4])
+        h.agent("expert", skills: ["a": 9])
+        let x = try #require(h.submit("q"))
+        #expect(h.lastOffer(to: "expert") == x)
+        h.wait(1)
+        let y = try #require(h.submit("q"))
+        h.wait(9)
+        h.run(.decline("expert", x))
+        #expect(h.lastOffer(to: "expert") == y, "x blocked the expert, who takes y")
+        h.wait(20)
+        #expect(h.lastOffer(to: "junior") == x, "x reached 30 s in queue: the junior gets it then, not when y would")
+    }
+
     @Test func steppedUpContactStillServedBeforeNewerOnesByTheSameAgent() throws {
         let queue = QueueRules(name: "q", skills: ["a": 7], relaxation: [RelaxationStep(afterSeconds: 30, minProficiency: 3)])
         let h = try Harness(rules([queue]))
