@@ -348,8 +348,7 @@ public final class RoutingDaemon {
         var profile = CustomerProfile.unknownCaller
         if case .submit(let submit) = frame.body { profile = customerProfile(customerID: submit.customerID, ani: submit.ani) }
         do {
-            guard case .command(let command) = try frame.action(profile: profile) else { preconditionFailure("hot contact requests are commands") }
-            let produced = run(command)
+            let produced = run(try frame.command(profile: profile))
             return (HotReplies.contactReply(requestID: frame.requestID, events: produced), produced)
         } catch {
             count(error.code)

@@ -116,16 +116,17 @@ public struct ContactRequestFrame: Sendable {
         }
     }
 
-    /// The command, with `profile` (read from the CRM by the daemon) attached to a submission.
-    public func action(profile: CustomerProfile) throws(ProtocolError) -> ContactRequestAction {
+    /// The command (every hot contact request is one), with `profile` (read from the CRM by the daemon)
+    /// attached to a submission.
+    public func command(profile: CustomerProfile) throws(ProtocolError) -> Command {
         switch body {
         case .submit(let submit):
-            return .command(.submit(try .fromWire(
+            return .submit(try .fromWire(
                 tenant: submit.tenant, queue: submit.queue, channel: submit.channel, profile: profile,
                 requiredSkills: submit.requiredSkills, priority: submit.priority, ivrData: submit.ivrData,
-                callbackNumber: submit.callbackNumber, externalID: submit.externalID)))
-        case .cancel(let id): return .command(.cancel(id))
-        case .abandon(let id): return .command(.abandon(id))
+                callbackNumber: submit.callbackNumber, externalID: submit.externalID))
+        case .cancel(let id): return .cancel(id)
+        case .abandon(let id): return .abandon(id)
         }
     }
 

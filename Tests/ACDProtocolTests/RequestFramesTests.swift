@@ -93,7 +93,7 @@ import Testing
             taken += 1
             #expect(frame.requestID == request.requestID)
             let profile = CustomerProfile(customerID: "C-9", tier: "gold")
-            let mine = Result { () throws(ProtocolError) in try frame.action(profile: profile) }
+            let mine = Result { () throws(ProtocolError) in ContactRequestAction.command(try frame.command(profile: profile)) }
             let theirs = Result { () throws(ProtocolError) in try request.action(profile: profile) }
             #expect(String(describing: mine) == String(describing: theirs), "\(request)")
             // A submission prints as its box: compare its fields (Equatable) as well.
