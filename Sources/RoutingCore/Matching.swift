@@ -3,7 +3,8 @@ import HeapModule
 /// The routing decisions. Two triggers, one invariant: whenever an agent gains capacity (`assignWork`) or a
 /// contact becomes routable (`routeContact`), the engine matches at once, so between commands no available
 /// agent qualifies for a queued contact (except where a decline block or a preferred-agent hold says so).
-/// Each trigger looks only at indexes: the agent's lanes and their step heads, or the lane's ring heaps.
+/// Each trigger looks only at indexes: the best contact of each lane the agent serves (among those its ring may
+/// take), or the lane's ring heaps.
 extension RoutingEngine {
     /// A queued contact as seen by an agent choosing among several lanes.
     struct Candidate {
