@@ -14,54 +14,27 @@ public struct AgentRequestFrame: Sendable {
     public var action: AgentRequestAction
 
     public init?(binary frame: [UInt8]) {
-        var reader = ProtobufReader(frame)
-        var requestID = ""
-        var agentID = ""
-        var body: (field: UInt64, range: Range<Int>)?
         do {
-            while let (field, value) = try reader.next() {
-                switch field {
-                case 1: requestID = try Self.text(reader, value)
-                case 2: agentID = try Self.text(reader, value)
-                case 3...11:
-                    guard body == nil else { return nil }
-                    body = (field, try value.bytes())
-                default: return nil
-                }
-            }
-            guard !agentID.isEmpty, let body else { return nil }
-            let agent = AgentID(agentID)
+            let reader = ProtobufReader(frame)
+            let envelope = try RequestEnvelope(reader, bodyFields: 3...11, withAgentID: true)
+            guard !envelope.agentID.isEmpty else { return nil }
+            let agent = AgentID(envelope.agentID)
+            let body = envelope.body
             switch body.field {
             case 3 where body.range.isEmpty: action = .command(.login(agent))
             case 5 where body.range.isEmpty: action = .command(.ready(agent))
             case 11 where body.range.isEmpty: action = .heartbeat(agent)
-            case 7: action = .command(.accept(agent, try Self.contactRef(reader, body.range)))
-            case 8: action = .command(.decline(agent, try Self.contactRef(reader, body.range)))
-            case 9: action = .command(.complete(agent, try Self.contactRef(reader, body.range)))
-            case 10: action = .command(.endWrapUp(agent, try Self.contactRef(reader, body.range)))
+            case 7: action = .command(.accept(agent, try reader.contactRef(body.range)))
+            case 8: action = .command(.decline(agent, try reader.contactRef(body.range)))
+            case 9: action = .command(.complete(agent, try reader.contactRef(body.range)))
+            case 10: action = .command(.endWrapUp(agent, try reader.contactRef(body.range)))
             default: return nil  // logout and not-ready carry fields worth the generated decoder's checks
             }
-            self.requestID = requestID
-            self.agentID = agent
+            requestID = envelope.requestID
+            agentID = agent
         } catch {
             return nil
         }
-    }
-
-    fileprivate static func text(_ reader: ProtobufReader, _ value: ProtobufReader.Value) throws(ProtobufReader.Malformed) -> String {
-        guard let text = reader.string(try value.bytes()) else { throw ProtobufReader.Malformed() }
-        return text
-    }
-
-    /// A `ContactRef`: field 1, the contact id; nothing else.
-    fileprivate static func contactRef(_ outer: ProtobufReader, _ range: Range<Int>) throws(ProtobufReader.Malformed) -> ContactID {
-        var reader = ProtobufReader(outer.frame, range: range)
-        var id: UInt64 = 0
-        while let (field, value) = try reader.next() {
-            guard field == 1 else { throw ProtobufReader.Malformed() }
-            id = try value.uint64()
-        }
-        return ContactID(id)
     }
 }
 
@@ -91,26 +64,17 @@ public struct ContactRequestFrame: Sendable {
     public var body: Body
 
     public init?(binary frame: [UInt8]) {
-        var reader = ProtobufReader(frame)
-        var requestID = ""
-        var body: (field: UInt64, range: Range<Int>)?
         do {
-            while let (field, value) = try reader.next() {
-                switch field {
-                case 1: requestID = try AgentRequestFrame.text(reader, value)
-                case 2, 3, 4:
-                    guard body == nil else { return nil }
-                    body = (field, try value.bytes())
-                default: return nil  // status and callbacks, or a field these decoders do not know
-                }
+            let reader = ProtobufReader(frame)
+            // Status and callbacks (fields 5 and 6) are left to the generated decoder.
+            let envelope = try RequestEnvelope(reader, bodyFields: 2...4, withAgentID: false)
+            let range = envelope.body.range
+            switch envelope.body.field {
+            case 2: body = .submit(try Self.submit(reader, range))
+            case 3: body = .cancel(try reader.contactRef(range))
+            default: body = .abandon(try reader.contactRef(range))
             }
-            guard let body else { return nil }
-            switch body.field {
-            case 2: self.body = .submit(try Self.submit(reader, body.range))
-            case 3: self.body = .cancel(try AgentRequestFrame.contactRef(reader, body.range))
-            default: self.body = .abandon(try AgentRequestFrame.contactRef(reader, body.range))
-            }
-            self.requestID = requestID
+            requestID = envelope.requestID
         } catch {
             return nil
         }
@@ -135,38 +99,84 @@ public struct ContactRequestFrame: Sendable {
         var submit = Submit()
         while let (field, value) = try reader.next() {
             switch field {
-            case 1: submit.tenant = try AgentRequestFrame.text(reader, value)
+            case 1: submit.tenant = try reader.text(value)
             case 2:
                 // An enum value this build does not know stays UNRECOGNIZED, as the generated decoder keeps it.
                 submit.channel = Acd_V1_Channel(rawValue: Int(try value.int32())) ?? .unspecified
-            case 3: submit.queue = try AgentRequestFrame.text(reader, value)
-            case 4: submit.customerID = try AgentRequestFrame.text(reader, value)
-            case 5: submit.ani = try AgentRequestFrame.text(reader, value)
+            case 3: submit.queue = try reader.text(value)
+            case 4: submit.customerID = try reader.text(value)
+            case 5: submit.ani = try reader.text(value)
             case 6:
-                let (key, entry) = try mapEntry(reader, try value.bytes())
-                submit.ivrData[key] = try entry.map { value throws(ProtobufReader.Malformed) in try AgentRequestFrame.text(reader, value) } ?? ""
+                let (key, entry) = try reader.mapEntry(try value.bytes())
+                submit.ivrData[key] = try entry.map { value throws(ProtobufReader.Malformed) in try reader.text(value) } ?? ""
             case 7:
-                let (key, entry) = try mapEntry(reader, try value.bytes())
+                let (key, entry) = try reader.mapEntry(try value.bytes())
                 submit.requiredSkills[key] = try entry?.int32() ?? 0
             case 8: submit.priority = try value.int32()
-            case 9: submit.callbackNumber = try AgentRequestFrame.text(reader, value)
-            case 10: submit.externalID = try AgentRequestFrame.text(reader, value)
+            case 9: submit.callbackNumber = try reader.text(value)
+            case 10: submit.externalID = try reader.text(value)
             default: throw ProtobufReader.Malformed()
             }
         }
         return submit
     }
+}
 
-    /// A map entry: key (field 1, text) and value (field 2), either possibly absent.
-    private static func mapEntry(_ outer: ProtobufReader, _ range: Range<Int>) throws(ProtobufReader.Malformed) -> (String, ProtobufReader.Value?) {
-        var reader = ProtobufReader(outer.frame, range: range)
+/// The layer every request shares: its id (field 1), an agent request's agent id (field 2), and the one field of
+/// its `oneof` body. Any other field, or a body given twice or not at all, is `Malformed`: the frame is left to
+/// the generated decoder.
+private struct RequestEnvelope {
+    var requestID = ""
+    var agentID = ""
+    var body: (field: UInt64, range: Range<Int>)
+
+    init(_ frame: ProtobufReader, bodyFields: ClosedRange<UInt64>, withAgentID: Bool) throws(ProtobufReader.Malformed) {
+        var reader = frame
+        var body: (field: UInt64, range: Range<Int>)?
+        while let (field, value) = try reader.next() {
+            if field == 1 {
+                requestID = try reader.text(value)
+            } else if field == 2, withAgentID {
+                agentID = try reader.text(value)
+            } else if bodyFields.contains(field), body == nil {
+                body = (field, try value.bytes())
+            } else {
+                throw ProtobufReader.Malformed()
+            }
+        }
+        guard let body else { throw ProtobufReader.Malformed() }
+        self.body = body
+    }
+}
+
+extension ProtobufReader {
+    /// A length-delimited field as UTF-8 text.
+    fileprivate func text(_ value: Value) throws(Malformed) -> String {
+        guard let text = string(try value.bytes()) else { throw Malformed() }
+        return text
+    }
+
+    /// A `ContactRef` in `range`: field 1, the contact id; nothing else.
+    fileprivate func contactRef(_ range: Range<Int>) throws(Malformed) -> ContactID {
+        var reader = ProtobufReader(frame, range: range)
+        var id: UInt64 = 0
+        while let (field, value) = try reader.next() {
+            guard field == 1 else { throw Malformed() }
+            id = try value.uint64()
+        }
+        return ContactID(id)
+    }
+
+    /// A map entry in `range`: key (field 1, text) and value (field 2), either possibly absent.
+    fileprivate func mapEntry(_ range: Range<Int>) throws(Malformed) -> (String, Value?) {
+        var reader = ProtobufReader(frame, range: range)
         var key = ""
-        var entry: ProtobufReader.Value?
+        var entry: Value?
         while let (field, value) = try reader.next() {
             switch field {
-            case 1: key = try AgentRequestFrame.text(reader, value)
+            case 1: key = try reader.text(value)
             case 2: entry = value
-            default: throw ProtobufReader.Malformed()
+            default: throw Malformed()
             }
         }
         return (key, entry)
