@@ -7,8 +7,9 @@ enum CRMSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: customers, agents, skills, interactions, event cursor") { db in
-            // `revision` rises with every insert or update (see the triggers) so the daemon's profile cache can
-            // fetch only what changed, whoever changed it.
+            // `revision` rises with every insert or update (see the triggers; an update that sets it itself, as the
+            // CRM store's does, must set it above `crm_revision` and raise that too) so the daemon's profile cache
+            // can fetch only what changed, whoever changed it.
             try db.execute(sql: """
                 CREATE TABLE crm_revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
                 INSERT INTO crm_revision VALUES (1, 0);

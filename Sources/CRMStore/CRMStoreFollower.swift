@@ -65,7 +65,7 @@ public final class CRMStoreFollower {
         database: CRMDatabase, source: Source, adminEndpoint: String, context: ZMQContext,
         progress: CRMStoreProgress, logger: Logger
     ) throws(ZMQError) {
-        writer = CallCardWriter(database: database)
+        writer = CallCardWriter(database: database, pause: { sched_yield() })
         self.progress = progress
         self.logger = logger
         switch source {

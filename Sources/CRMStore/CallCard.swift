@@ -35,6 +35,8 @@ final class CallCard {
 
     /// Whether the card changed since it was last saved.
     var isDirty = false
+    /// Whether the card has a row: a later save updates only what can change, and no index.
+    var isSaved = false
 
     init(stream: Int64, contact: ContactID, submission: ContactSubmission, at: Int64) {
         self.stream = stream
@@ -70,8 +72,22 @@ final class CallCard {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Writes the card through `insert`, a statement of `insertSQL`.
-    func save(with insert: DirectStatement) throws {
+    /// The columns an event after `received` may change. Replacing the whole row instead deleted and inserted it in
+    /// the table and all three indexes.
+    static let updateSQL = """
+        UPDATE interactions SET queue = ?3, callback_number = ?4, first_offered_at = ?5, answered_at = ?6, ended_at = ?7,
+            wrap_up_ended_at = ?8, agent_id = ?9, wait_ms = ?10, talk_ms = ?11, wrap_up_ms = ?12, outcome = ?13,
+            offers = ?14, offers_declined = ?15, offers_missed = ?16, overflows = ?17, overflowed_to = ?18
+        WHERE stream_id = ?1 AND contact_id = ?2
+        """
+
+    /// Writes the card: through `insert` (a statement of `insertSQL`) the first time, through `update` (of
+    /// `updateSQL`) after.
+    func save(insert: DirectStatement, update: DirectStatement) throws {
+        if isSaved {
+            try saveChanges(with: update)
+            return
+        }
         insert.bind(stream, at: 1)
         insert.bind(Int64(bitPattern: contactID), at: 2)
         insert.bind(externalID, at: 3)
@@ -101,6 +117,29 @@ final class CallCard {
         insert.bind(overflows, at: 27)
         insert.bind(overflowedTo, at: 28)
         try insert.run()
+        isSaved = true
+    }
+
+    private func saveChanges(with update: DirectStatement) throws {
+        update.bind(stream, at: 1)
+        update.bind(Int64(bitPattern: contactID), at: 2)
+        update.bind(queue, at: 3)
+        update.bind(callbackNumber, at: 4)
+        update.bind(firstOfferedAt, at: 5)
+        update.bind(answeredAt, at: 6)
+        update.bind(endedAt, at: 7)
+        update.bind(wrapUpEndedAt, at: 8)
+        update.bind(agentID, at: 9)
+        update.bind(waitMs, at: 10)
+        update.bind(talkMs, at: 11)
+        update.bind(wrapUpMs, at: 12)
+        update.bind(outcome, at: 13)
+        update.bind(offers, at: 14)
+        update.bind(offersDeclined, at: 15)
+        update.bind(offersMissed, at: 16)
+        update.bind(overflows, at: 17)
+        update.bind(overflowedTo, at: 18)
+        try update.run()
     }
 
     static func fetch(stream: Int64, contact: UInt64, db: Database) throws -> CallCard? {
@@ -139,5 +178,6 @@ final class CallCard {
         offersMissed = row["offers_missed"]
         overflows = row["overflows"]
         overflowedTo = row["overflowed_to"]
+        isSaved = true
     }
 }

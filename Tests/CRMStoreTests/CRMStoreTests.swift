@@ -96,6 +96,7 @@ final class TemporaryCRM {
     @Test func cardsRecordEachContactFromArrivalToWrapUp() throws {
         let crm = try TemporaryCRM()
         try crm.database.importRecords(customers: [CustomerRecord(id: "C-1", name: "One")], agents: [])
+        let revisionBefore = try crm.database.customerChanges(since: 0).revision
         let writer = CallCardWriter(database: crm.database)
         #expect(try writer.follow(stream: 42) == 0)
         let events = try Self.dayOfEvents()
@@ -114,6 +115,36 @@ final class TemporaryCRM {
         #expect(cards[2]["outcome"] == "overflowed_to_ivr" && cards[2]["overflowed_to"] == "ivr")
         #expect(try crm.rows("SELECT last_agent_id FROM customers").first?["last_agent_id"] == "bob")
         #expect(try crm.rows("SELECT proficiency FROM agent_skills WHERE agent_id = 'ann'").first?["proficiency"] == 6)
+        // The routing thread's profile cache sees the new last agent, as it sees any other edit.
+        let changes = try crm.database.customerChanges(since: revisionBefore)
+        #expect(changes.revision > revisionBefore)
+        #expect(changes.changed.map(\.profile.lastAgent) == [AgentID("bob")])
+        #expect(try crm.database.customerChanges(since: changes.revision).isEmpty)
+    }
+
+    /// Hundreds of contacts with long and short text, in one batch: every bound value reaches its column, whether
+    /// it fits the binding arena's chunk or not, and the batch pauses as often as it says.
+    @Test func aLargeBatchKeepsEveryTextAndPausesOnTheWay() throws {
+        let crm = try TemporaryCRM()
+        let pauses = Mutex(0)
+        let writer = CallCardWriter(database: crm.database, pause: { pauses.withLock { $0 += 1 } })
+        _ = try writer.follow(stream: 9)
+        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
+        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
+        var events: [Event] = []
+        var expected: [String] = []
+        for n in 0..<300 {
+            let note = String(repeating: "é\(n % 10)", count: n % 7 == 0 ? 3_000 : n % 5)
+            expected.append(IVRDataJSON.encode(["note": note]))
+            events += engine.handle(
+                .submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice, ivrData: ["note": note], externalID: "x-\(n)")),
+                now: Instant(seconds: 1_800_000_000 + Double(n)))
+        }
+        try writer.write(events)
+        let rows = try crm.rows("SELECT external_id, ivr_data FROM interactions ORDER BY contact_id")
+        #expect(rows.map { $0["external_id"] as String? } == (0..<300).map { "x-\($0)" })
+        #expect(rows.map { $0["ivr_data"] as String? } == expected)
+        #expect(pauses.withLock { $0 } == (events.count + 300) / CallCardWriter.pauseInterval)
     }
 
     @Test func ivrDataIsStoredAsJSONWithSortedKeysWhateverItHolds() throws {
