@@ -54,7 +54,12 @@ struct ProtobufReader {
 
     /// The bytes of a length-delimited field as UTF-8 text; nil if they are not valid UTF-8.
     func string(_ range: Range<Int>) -> String? {
-        String(validating: frame[range], as: UTF8.self)
+        let bytes = frame[range]
+        // Ids and names are ASCII nearly always, and ASCII is valid UTF-8. `String(validating:as:)` is generic and
+        // not specialized here: it looked up type metadata at run time for every string, 5% of the routing thread
+        // at 40,000 contacts/s (perf).
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 }
 
