@@ -22,12 +22,35 @@ public final class ACDConnection<Request: SwiftProtobuf.Message, Reply: SwiftPro
     /// Sends `request` under a fresh id, returned; never blocks on a slow daemon beyond libzmq's queue.
     @discardableResult
     public func send(_ request: Request, build: (inout Request, String) -> Void) throws -> String {
-        counter += 1
-        let id = "\(prefix)-\(counter)"
+        let id = nextRequestID()
         var message = request
         build(&message, id)
         _ = try socket.send([try message.serializedBytes()])
         return id
+    }
+
+    /// Sends `request`, serialized already and without a request id, under a fresh id, returned: for requests sent
+    /// by the thousand, made once or by `ClientFrames`.
+    @discardableResult
+    public func send(serialized request: [UInt8]) throws -> String {
+        let id = nextRequestID()
+        _ = try socket.send([ClientFrames.settingRequestID(id, in: request)])
+        return id
+    }
+
+    /// Which member of its body each reply already arrived holds (its field number; see `ClientFrames`), without
+    /// decoding them nor waiting.
+    public func replyBodyFields() throws -> [UInt64] {
+        var fields: [UInt64] = []
+        while let frames = try socket.receive(dontWait: true), let payload = frames.last {
+            fields.append(ClientFrames.replyBodyField(payload) ?? 0)
+        }
+        return fields
+    }
+
+    func nextRequestID() -> String {
+        counter += 1
+        return "\(prefix)-\(counter)"
     }
 
     /// Replies already arrived, without waiting.
@@ -75,6 +98,15 @@ extension ACDConnection where Request == Acd_V1_ContactRequest {
 extension ACDConnection where Request == Acd_V1_AgentRequest {
     public func send(_ agent: String, _ body: Acd_V1_AgentRequest.OneOf_Body) throws -> String {
         try send(Request()) { $0.requestID = $1; $0.agentID = agent; $0.body = body }
+    }
+
+    /// Accepts, declines, completes or ends the wrap-up of `contact` for `agent`: the same request as `send` with
+    /// the matching body, encoded by `ClientFrames`.
+    @discardableResult
+    public func send(_ agent: String, _ action: ClientFrames.ContactAction, contact: UInt64) throws -> String {
+        let id = nextRequestID()
+        _ = try socket.send([ClientFrames.agentRequest(action, contact: contact, agent: agent, requestID: id)])
+        return id
     }
 }
 

@@ -7,6 +7,11 @@ struct ProtobufWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Bytes already serialized: a whole message, or fields of one.
+    mutating func append(_ serialized: [UInt8]) {
+        bytes.append(contentsOf: serialized)
+    }
+
     private mutating func varint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {

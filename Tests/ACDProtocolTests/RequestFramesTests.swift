@@ -124,6 +124,56 @@ import Testing
         #expect(ContactRequestFrame(binary: Array("{\"submit\":{}}".utf8)) == nil)
     }
 
+    /// The client's hand-written requests decode, through the generated code, to the requests they stand for, and
+    /// the reply peek names the body the generated decoder finds.
+    @Test func clientFramesAgreeWithTheGeneratedCode() throws {
+        let actions: [(ClientFrames.ContactAction, (UInt64) -> Acd_V1_AgentRequest.OneOf_Body)] = [
+            (.accept, { id in .accept(.with { $0.contactID = id }) }),
+            (.decline, { id in .decline(.with { $0.contactID = id }) }),
+            (.complete, { id in .complete(.with { $0.contactID = id }) }),
+            (.endWrapUp, { id in .endWrapUp(.with { $0.contactID = id }) }),
+        ]
+        for (action, body) in actions {
+            for contact: UInt64 in [0, 1, 300, .max] {
+                for agent in Self.texts {
+                    let bytes = ClientFrames.agentRequest(action, contact: contact, agent: agent, requestID: "desk-\(contact)")
+                    let expected = Acd_V1_AgentRequest.with {
+                        $0.requestID = "desk-\(contact)"
+                        $0.agentID = agent
+                        $0.body = body(contact)
+                    }
+                    #expect(try Acd_V1_AgentRequest(serializedBytes: bytes) == expected)
+                }
+            }
+        }
+        let templates: [Acd_V1_ContactRequest] = [
+            .with { $0.submit = .with { $0.tenant = "telco"; $0.queue = "fa\u{E7}tura"; $0.channel = .voice; $0.ivrData = ["intent": "x"] } },
+            .with { $0.submit = Acd_V1_SubmitContact() },
+            .with { $0.abandon = .with { $0.contactID = .max } },
+        ]
+        for template in templates {
+            for id in Self.texts {
+                let bytes = ClientFrames.settingRequestID(id, in: try template.serializedBytes())
+                var expected = template
+                expected.requestID = id
+                #expect(try Acd_V1_ContactRequest(serializedBytes: bytes) == expected)
+            }
+        }
+        let contactReplies: [Acd_V1_ContactReply] = [
+            .with { $0.requestID = "r"; $0.queued = .with { $0.contactID = 3 } },
+            .with { $0.requestID = "r"; $0.error = .with { $0.code = "queue_full" } },
+            .with { $0.error = Acd_V1_Error() },
+            .with { $0.requestID = "r"; $0.ack = Acd_V1_Ack() },
+        ]
+        #expect(try contactReplies.map { ClientFrames.replyBodyField(try $0.serializedBytes()) } == [2, ClientFrames.contactReplyError, 4, 6])
+        let agentReplies: [Acd_V1_AgentReply] = [
+            .with { $0.requestID = "r"; $0.ack = Acd_V1_Ack() },
+            .with { $0.requestID = "r"; $0.error = .with { $0.code = "unknown_contact" } },
+            .with { $0.requestID = "r" },
+        ]
+        #expect(try agentReplies.map { ClientFrames.replyBodyField(try $0.serializedBytes()) } == [2, ClientFrames.agentReplyError, nil])
+    }
+
     @Test func hotRepliesAreByteForByteTheGeneratedOnes() throws {
         let contact = ContactID(42)
         let lists: [[EventKind]] = [

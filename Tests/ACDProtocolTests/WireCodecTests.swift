@@ -82,6 +82,13 @@ import RoutingCore
             // The kind can be read off the bytes without decoding, and the wire form maps back to the core's.
             let bytes = WireCodec.encode(wire, as: .binary)
             #expect(EventKindPeek.fieldNumber(bytes) == (wire.kind.map { Self.fieldNumber(of: $0) }))
+            // A client reads an offer's contact and agent off the bytes, as the daemon encodes them.
+            let offer = ClientFrames.offer(in: EventEncoder.encode(event, streamID: 0x7766_5544_3322_1100))
+            if case .offered(let offered)? = wire.kind {
+                #expect(offer?.contactID == offered.contactID && offer?.agentID == offered.agentID)
+            } else {
+                #expect(offer == nil, "\(event.kind)")
+            }
             if case .received = event.kind {} else { #expect(EventKind(wire: wire) == event.kind) }
             kinds.insert(String(describing: wire.kind!).prefix { $0 != "(" }.description)
             let (binary, _) = try WireCodec.decode(WireCodec.encode(wire, as: .binary), as: Acd_V1_Event.self)

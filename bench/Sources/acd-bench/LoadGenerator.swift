@@ -51,6 +51,9 @@ struct LoadGenerator {
         let count = Int(Double(rate) * seconds)
         let target = self.target
         let ivrRefusals = Atomic<Int>(0)
+        @Sendable func countRefusals(_ replies: [UInt64]) {
+            ivrRefusals.add(replies.count { $0 == ClientFrames.contactReplyError }, ordering: .relaxed)
+        }
         // One context, so one libzmq I/O thread for the IVR and the desktops: on two cores, a second one only
         // competed with the target for the CPU.
         let context = try ZMQContext()
@@ -59,6 +62,8 @@ struct LoadGenerator {
                 let connection = try IVRConnection(context: context, endpoint: target.contacts, name: "ivr")
                 while !step.desktopsReady.load(ordering: .acquiring) { usleep(1_000) }
                 let submit = Acd_V1_SubmitContact.with { $0.tenant = target.tenant; $0.queue = "calls"; $0.channel = .voice }
+                // Every submission is the same: serialized once, each sent under its own request id.
+                let serializedSubmit: [UInt8] = try Acd_V1_ContactRequest.with { $0.submit = submit }.serializedBytes()
                 // A first contact, answered before the clock starts, tells which id the scheduled ones begin at.
                 let (probe, _) = try connection.call(.with { $0.submit = submit }, build: { $0.requestID = $1 }, id: \.requestID)
                 guard case .queued(let queued)? = probe.body else { throw ACDClientError(code: "probe", message: "\(probe)") }
@@ -72,14 +77,14 @@ struct LoadGenerator {
                     let due = start + UInt64(i) * interval
                     let now = monotonicNanoseconds()
                     if due > now { usleep(UInt32(max(1, (due - now) / 1000))) }
-                    _ = try connection.submit(submit)
+                    try connection.send(serialized: serializedSubmit)
                     step.sent.store(i + 1, ordering: .relaxed)
-                    if i % 64 == 0 { for reply in try connection.replies() { if case .error? = reply.body { ivrRefusals.add(1, ordering: .relaxed) } } }
+                    if i % 64 == 0 { countRefusals(try connection.replyBodyFields()) }
                 }
                 let deadline = monotonicNanoseconds() + 3_000_000_000
                 while !step.done.load(ordering: .relaxed), monotonicNanoseconds() < deadline {
                     _ = try connection.pollable.waitForMessage(timeout: 20)
-                    for reply in try connection.replies() { if case .error? = reply.body { ivrRefusals.add(1, ordering: .relaxed) } }
+                    countRefusals(try connection.replyBodyFields())
                 }
             } catch {
                 FileHandle.standardError.write(Data("load generator (IVR): \(error)\n".utf8))
@@ -104,18 +109,18 @@ struct LoadGenerator {
                         first = step.firstContact.load(ordering: .relaxed)
                     }
                     try waitForTraffic([events.pollable, desktops.pollable], timeoutMilliseconds: 5)
-                    for payload in try events.payloads(limit: 4096) where EventKindPeek.fieldNumber(payload) == EventKindPeek.offered {
-                        guard case .offered(let offer)? = try Acd_V1_Event(serializedBytes: payload).kind else { continue }
+                    for payload in try events.payloads(limit: 4096) {
+                        guard let offer = ClientFrames.offer(in: payload) else { continue }
                         if start != 0, offer.contactID >= first {
                             let due = start + (offer.contactID - first) * interval
                             lastHandled = monotonicNanoseconds()
                             _ = histogram.record(max(1, (lastHandled &- due) / 1000))
                             handled += 1
                         }
-                        _ = try desktops.send(offer.agentID, .accept(.with { $0.contactID = offer.contactID }))
-                        _ = try desktops.send(offer.agentID, .complete(.with { $0.contactID = offer.contactID }))
+                        try desktops.send(offer.agentID, .accept, contact: offer.contactID)
+                        try desktops.send(offer.agentID, .complete, contact: offer.contactID)
                     }
-                    for reply in try desktops.replies() { if case .error? = reply.body { refused += 1 } }
+                    refused += try desktops.replyBodyFields().count { $0 == ClientFrames.agentReplyError }
                 }
             } catch {
                 FileHandle.standardError.write(Data("load generator (desktops): \(error)\n".utf8))
