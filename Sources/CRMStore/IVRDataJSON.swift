@@ -3,8 +3,9 @@
 /// dictionary, and appending `String`s still took 7% of it.
 enum IVRDataJSON {
     static func encode(_ data: [String: String]) -> String {
-        var json: [UInt8] = [UInt8(ascii: "{")]
+        var json: [UInt8] = []
         json.reserveCapacity(64)
+        json.append(UInt8(ascii: "{"))
         if data.count == 1, let (key, value) = data.first {
             appendMember(key, value, to: &json)
         } else {
@@ -26,10 +27,12 @@ enum IVRDataJSON {
     private static func appendQuoted(_ text: String, to json: inout [UInt8]) {
         json.append(UInt8(ascii: "\""))
         defer { json.append(UInt8(ascii: "\"")) }
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            json.append(contentsOf: text.utf8)
-            return
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            json.append(contentsOf: bytes)
+            return true
         }
+        if copied == true { return }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
