@@ -72,74 +72,59 @@ final class CallCard {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// The columns an event after `received` may change. Replacing the whole row instead deleted and inserted it in
-    /// the table and all three indexes.
+    /// The columns an event after `received` may change, numbered as in `insertSQL` so that one binding serves both
+    /// statements (the update leaves the other numbers unused). Replacing the whole row instead deleted and
+    /// inserted it in the table and all three indexes.
     static let updateSQL = """
-        UPDATE interactions SET queue = ?3, callback_number = ?4, first_offered_at = ?5, answered_at = ?6, ended_at = ?7,
-            wrap_up_ended_at = ?8, agent_id = ?9, wait_ms = ?10, talk_ms = ?11, wrap_up_ms = ?12, outcome = ?13,
-            offers = ?14, offers_declined = ?15, offers_missed = ?16, overflows = ?17, overflowed_to = ?18
+        UPDATE interactions SET queue = ?7, callback_number = ?13, first_offered_at = ?15, answered_at = ?16,
+            ended_at = ?17, wrap_up_ended_at = ?18, agent_id = ?19, wait_ms = ?20, talk_ms = ?21, wrap_up_ms = ?22,
+            outcome = ?23, offers = ?24, offers_declined = ?25, offers_missed = ?26, overflows = ?27, overflowed_to = ?28
         WHERE stream_id = ?1 AND contact_id = ?2
         """
 
     /// Writes the card: through `insert` (a statement of `insertSQL`) the first time, through `update` (of
     /// `updateSQL`) after.
     func save(insert: DirectStatement, update: DirectStatement) throws {
-        if isSaved {
-            try saveChanges(with: update)
+        guard !isSaved else {
+            bindKeyAndChanges(to: update)
+            try update.run()
             return
         }
-        insert.bind(stream, at: 1)
-        insert.bind(Int64(bitPattern: contactID), at: 2)
         insert.bind(externalID, at: 3)
         insert.bind(tenant, at: 4)
         insert.bind(channel, at: 5)
         insert.bind(firstQueue, at: 6)
-        insert.bind(queue, at: 7)
         insert.bind(customerID, at: 8)
         insert.bind(customerTier, at: 9)
         insert.bind(language, at: 10)
         insert.bind(priority, at: 11)
         insert.bind(ivrData, at: 12)
-        insert.bind(callbackNumber, at: 13)
         insert.bind(receivedAt, at: 14)
-        insert.bind(firstOfferedAt, at: 15)
-        insert.bind(answeredAt, at: 16)
-        insert.bind(endedAt, at: 17)
-        insert.bind(wrapUpEndedAt, at: 18)
-        insert.bind(agentID, at: 19)
-        insert.bind(waitMs, at: 20)
-        insert.bind(talkMs, at: 21)
-        insert.bind(wrapUpMs, at: 22)
-        insert.bind(outcome, at: 23)
-        insert.bind(offers, at: 24)
-        insert.bind(offersDeclined, at: 25)
-        insert.bind(offersMissed, at: 26)
-        insert.bind(overflows, at: 27)
-        insert.bind(overflowedTo, at: 28)
+        bindKeyAndChanges(to: insert)
         try insert.run()
         isSaved = true
     }
 
-    private func saveChanges(with update: DirectStatement) throws {
-        update.bind(stream, at: 1)
-        update.bind(Int64(bitPattern: contactID), at: 2)
-        update.bind(queue, at: 3)
-        update.bind(callbackNumber, at: 4)
-        update.bind(firstOfferedAt, at: 5)
-        update.bind(answeredAt, at: 6)
-        update.bind(endedAt, at: 7)
-        update.bind(wrapUpEndedAt, at: 8)
-        update.bind(agentID, at: 9)
-        update.bind(waitMs, at: 10)
-        update.bind(talkMs, at: 11)
-        update.bind(wrapUpMs, at: 12)
-        update.bind(outcome, at: 13)
-        update.bind(offers, at: 14)
-        update.bind(offersDeclined, at: 15)
-        update.bind(offersMissed, at: 16)
-        update.bind(overflows, at: 17)
-        update.bind(overflowedTo, at: 18)
-        try update.run()
+    /// The row's key and the columns `updateSQL` sets, at their `insertSQL` numbers.
+    private func bindKeyAndChanges(to statement: DirectStatement) {
+        statement.bind(stream, at: 1)
+        statement.bind(Int64(bitPattern: contactID), at: 2)
+        statement.bind(queue, at: 7)
+        statement.bind(callbackNumber, at: 13)
+        statement.bind(firstOfferedAt, at: 15)
+        statement.bind(answeredAt, at: 16)
+        statement.bind(endedAt, at: 17)
+        statement.bind(wrapUpEndedAt, at: 18)
+        statement.bind(agentID, at: 19)
+        statement.bind(waitMs, at: 20)
+        statement.bind(talkMs, at: 21)
+        statement.bind(wrapUpMs, at: 22)
+        statement.bind(outcome, at: 23)
+        statement.bind(offers, at: 24)
+        statement.bind(offersDeclined, at: 25)
+        statement.bind(offersMissed, at: 26)
+        statement.bind(overflows, at: 27)
+        statement.bind(overflowedTo, at: 28)
     }
 
     static func fetch(stream: Int64, contact: UInt64, db: Database) throws -> CallCard? {
