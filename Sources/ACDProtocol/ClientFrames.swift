@@ -11,10 +11,6 @@ public enum ClientFrames {
         case endWrapUp = 10
     }
 
-    /// The field number of `error` in each reply's body.
-    public static let contactReplyError: UInt64 = 4
-    public static let agentReplyError: UInt64 = 3
-
     /// `request` (a serialized request of any endpoint, with no request id) with `requestID` set. Every request
     /// message numbers its request id 1, and a field appended to a serialized message sets that field.
     public static func settingRequestID(_ requestID: String, in request: [UInt8]) -> [UInt8] {

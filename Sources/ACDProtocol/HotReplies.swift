@@ -9,7 +9,7 @@ public enum HotReplies {
         var writer = ProtobufWriter(capacity: 8 + requestID.utf8.count)
         writer.string(1, requestID)
         for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
-            writer.error(3, code, message)
+            writer.error(Acd_V1_AgentReply.errorField, code, message)
             return writer.bytes
         }
         writer.message(2) { _ in }
@@ -23,7 +23,7 @@ public enum HotReplies {
         for event in events {
             switch event.kind {
             case .commandRejected(let code, let message):
-                writer.error(4, code, message)
+                writer.error(Acd_V1_ContactReply.errorField, code, message)
                 return writer.bytes
             case .queued(let id, _, _, let position, let estimate):
                 writer.message(2) {
@@ -42,6 +42,16 @@ public enum HotReplies {
         writer.message(6) { _ in }
         return writer.bytes
     }
+}
+
+/// The field number of `error` in each reply's body (acd.proto), for the hand-written replies and for clients that
+/// read a reply's kind without decoding it (`ClientFrames.replyBodyField`).
+extension Acd_V1_AgentReply {
+    public static let errorField: UInt64 = 3
+}
+
+extension Acd_V1_ContactReply {
+    public static let errorField: UInt64 = 4
 }
 
 extension ProtobufWriter {

@@ -165,13 +165,13 @@ import Testing
             .with { $0.error = Acd_V1_Error() },
             .with { $0.requestID = "r"; $0.ack = Acd_V1_Ack() },
         ]
-        #expect(try contactReplies.map { ClientFrames.replyBodyField(try $0.serializedBytes()) } == [2, ClientFrames.contactReplyError, 4, 6])
+        #expect(try contactReplies.map { ClientFrames.replyBodyField(try $0.serializedBytes()) } == [2, Acd_V1_ContactReply.errorField, 4, 6])
         let agentReplies: [Acd_V1_AgentReply] = [
             .with { $0.requestID = "r"; $0.ack = Acd_V1_Ack() },
             .with { $0.requestID = "r"; $0.error = .with { $0.code = "unknown_contact" } },
             .with { $0.requestID = "r" },
         ]
-        #expect(try agentReplies.map { ClientFrames.replyBodyField(try $0.serializedBytes()) } == [2, ClientFrames.agentReplyError, nil])
+        #expect(try agentReplies.map { ClientFrames.replyBodyField(try $0.serializedBytes()) } == [2, Acd_V1_AgentReply.errorField, nil])
     }
 
     @Test func hotRepliesAreByteForByteTheGeneratedOnes() throws {

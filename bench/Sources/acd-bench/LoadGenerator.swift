@@ -52,7 +52,7 @@ struct LoadGenerator {
         let target = self.target
         let ivrRefusals = Atomic<Int>(0)
         @Sendable func countRefusals(_ replies: [UInt64]) {
-            ivrRefusals.add(replies.count { $0 == ClientFrames.contactReplyError }, ordering: .relaxed)
+            ivrRefusals.add(replies.count { $0 == Acd_V1_ContactReply.errorField }, ordering: .relaxed)
         }
         // One context, so one libzmq I/O thread for the IVR and the desktops: on two cores, a second one only
         // competed with the target for the CPU.
@@ -120,7 +120,7 @@ struct LoadGenerator {
                         try desktops.send(offer.agentID, .accept, contact: offer.contactID)
                         try desktops.send(offer.agentID, .complete, contact: offer.contactID)
                     }
-                    refused += try desktops.replyBodyFields().count { $0 == ClientFrames.agentReplyError }
+                    refused += try desktops.replyBodyFields().count { $0 == Acd_V1_AgentReply.errorField }
                 }
             } catch {
                 FileHandle.standardError.write(Data("load generator (desktops): \(error)\n".utf8))
