@@ -65,7 +65,7 @@ extension RoutingEngine {
             return reject(.agentLoggedIn, "agent '\(id)' is logged in; log out first")
         }
         let state = agents[Int(slot)].state
-        for queue in agents[Int(slot)].servedQueues { queues[Int(queue)].runtime.agentsByState[state] -= 1 }
+        agentStatesByQueue.add(-1, in: state, for: agents[Int(slot)].servedQueues)
         agents[Int(slot)].servedQueues = []
         agents[Int(slot)].lanes = []
         agents[Int(slot)].isLive = false

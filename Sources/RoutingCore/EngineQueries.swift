@@ -27,7 +27,7 @@ extension RoutingEngine {
         var longest: Int64 = 0
         if let oldest = runtime.longestWaiting.first { longest = now.milliseconds - oldest.enteredAt }
         var byState: [AgentState: Int] = [:]
-        for state in AgentState.allCases { byState[state] = runtime.agentsByState[state] }
+        for state in AgentState.allCases { byState[state] = agentStatesByQueue[q, state] }
         return QueueStatistics(
             tenant: tenants[Int(slot.tenant)].name, queue: slot.name, channel: rules.channel,
             waiting: runtime.waiting, ringing: runtime.ringing, longestWaitMilliseconds: longest,

@@ -91,7 +91,8 @@ extension RoutingEngine {
     private mutating func agentViolations() -> [String] {
         var problems: [String] = []
         var staffed = [Int](repeating: 0, count: lanes.count)
-        var byState = [AgentStateCounts](repeating: AgentStateCounts(), count: queues.count)
+        var byState = AgentStatesByQueue()
+        for _ in queues.indices { byState.appendQueue() }
         for (a, agent) in agents.enumerated() where agent.isLive {
             var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
             for slot in agent.work {
@@ -118,13 +119,16 @@ extension RoutingEngine {
             let state = derivedState(ofAgent: a)
             let reason = state == .notReady ? agent.notReadyReason : nil
             if state != agent.state || reason != agent.stateReason { problems.append("agent \(agent.id) published state \(agent.state) != \(state)") }
-            for queue in agent.servedQueues { byState[Int(queue)][agent.state] += 1 }
+            byState.add(1, in: agent.state, for: agent.servedQueues)
         }
         for l in lanes.indices where lanes[l].staffed != staffed[l] {
             problems.append("lane \(l) staffed \(lanes[l].staffed) != \(staffed[l])")
         }
-        for q in queues.indices where queues[q].runtime.agentsByState != byState[q] {
-            problems.append("queue \(queues[q].name) agents by state \(queues[q].runtime.agentsByState) != \(byState[q])")
+        if byState != agentStatesByQueue {
+            for q in queues.indices where AgentState.allCases.contains(where: { byState[q, $0] != agentStatesByQueue[q, $0] }) {
+                problems.append(
+                    "queue \(queues[q].name) agents by state \(agentStatesByQueue.description(ofQueue: q)) != \(byState.description(ofQueue: q))")
+            }
         }
         return problems
     }

@@ -10,6 +10,7 @@ public struct RoutingEngine: Sendable {
     var tenantIndex = CheapHashTable<String>()
     var queues: [QueueSlot] = []
     var queueIndex = CheapHashTable<QueueName>()
+    var agentStatesByQueue = AgentStatesByQueue()
     var internedSkillCount: Int32 = 0
 
     var lanes: [Lane] = []
@@ -195,12 +196,7 @@ public struct RoutingEngine: Sendable {
         agents[i].state = state
         agents[i].stateReason = reason
         if state == .ready, previous != .ready { agents[i].idleSince = now }
-        // By index: `for queue in agents[i].servedQueues` retains and releases the array around the loop.
-        for k in agents[i].servedQueues.indices {
-            let queue = Int(agents[i].servedQueues[k])
-            queues[queue].runtime.agentsByState[previous] -= 1
-            queues[queue].runtime.agentsByState[state] += 1
-        }
+        agentStatesByQueue.move(agents[i].servedQueues, from: previous, to: state)
         emit(.agentStateChanged(agents[i].id, state: state, reason: reason))
     }
 

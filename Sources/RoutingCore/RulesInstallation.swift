@@ -111,6 +111,7 @@ extension RoutingEngine {
         if let existing = queueIndex[key] { return existing }
         let index = Int32(queues.count)
         queues.append(QueueSlot(tenant: tenant, name: name, runtime: QueueRuntime(expectedHandleSeconds: expectedHandleSeconds)))
+        agentStatesByQueue.appendQueue()
         queueIndex[key] = index
         return index
     }
@@ -145,8 +146,8 @@ extension RoutingEngine {
             agents[a].lanes = []
             agents[a].servedQueues = []
         }
+        agentStatesByQueue.removeAllCounts()
         for q in queues.indices {
-            queues[q].runtime.agentsByState = AgentStateCounts()
             if queues[q].compiled != nil { queues[q].settings.baseLane = createLane(queue: Int32(q), extras: []) }
         }
         for s in contacts.indices {
@@ -239,12 +240,12 @@ extension RoutingEngine {
     mutating func setServedQueues(_ agent: Int32) {
         let a = Int(agent)
         let state = agents[a].state
-        for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] -= 1 }
+        agentStatesByQueue.add(-1, in: state, for: agents[a].servedQueues)
         agents[a].servedQueues = agents[a].lanes.compactMap { membership in
             let queue = lanes[Int(membership.lane)].queue
             return queues[Int(queue)].settings.baseLane == membership.lane ? queue : nil
         }
-        for queue in agents[a].servedQueues { queues[Int(queue)].runtime.agentsByState[state] += 1 }
+        agentStatesByQueue.add(1, in: state, for: agents[a].servedQueues)
     }
 
     func queuedKey(for submission: borrowing ContactSubmission, id: ContactID, slot: Int32, arrivedAt: Instant, tenant: Int32) -> QueuedKey {

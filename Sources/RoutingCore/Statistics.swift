@@ -90,7 +90,6 @@ struct QueueRuntime {
     /// always happens at the current time. Answered ones are dropped lazily when they reach the front, so the
     /// front is the longest-waiting contact still unanswered.
     var longestWaiting = Deque<WaitingSince>()
-    var agentsByState = AgentStateCounts()
     var roundRobinLastServed: [Int32: UInt64] = [:]
 
     init(expectedHandleSeconds: Int) {
@@ -181,33 +180,44 @@ public struct ContactAccounting: Sendable, Hashable {
     }
 }
 
-/// Agents serving a queue, by published state. Six counts held inline: every state change of an agent adjusts
-/// them for each queue it serves, and a heap-allocated array there meant two uniqueness checks per count.
-struct AgentStateCounts: Equatable, CustomStringConvertible {
-    private var loggedOut = 0, notReady = 0, ready = 0, reserved = 0, busy = 0, wrapUp = 0
+/// Agents serving each queue, by published state: one flat table of six counts per queue. Every state change of
+/// an agent adjusts the counts of each queue it serves, several times per routing decision; kept inside the
+/// queues' records, each count paid a uniqueness check of `queues` and a walk to a field of a large record.
+struct AgentStatesByQueue: Equatable {
+    private static let stride = AgentState.allCases.count
+    private var counts: [Int32] = []
 
-    subscript(state: AgentState) -> Int {
-        get {
-            switch state {
-            case .loggedOut: loggedOut
-            case .notReady: notReady
-            case .ready: ready
-            case .reserved: reserved
-            case .busy: busy
-            case .wrapUp: wrapUp
-            }
-        }
-        set {
-            switch state {
-            case .loggedOut: loggedOut = newValue
-            case .notReady: notReady = newValue
-            case .ready: ready = newValue
-            case .reserved: reserved = newValue
-            case .busy: busy = newValue
-            case .wrapUp: wrapUp = newValue
+    mutating func appendQueue() {
+        counts.append(contentsOf: repeatElement(0, count: Self.stride))
+    }
+
+    mutating func removeAllCounts() {
+        counts = Array(repeating: 0, count: counts.count)
+    }
+
+    subscript(queue: Int, state: AgentState) -> Int {
+        Int(counts[queue * Self.stride + state.rawValue])
+    }
+
+    /// An agent serving `queues` went from state `old` to `new`.
+    mutating func move(_ queues: [Int32], from old: AgentState, to new: AgentState) {
+        counts.withUnsafeMutableBufferPointer { table in
+            for queue in queues {
+                let base = Int(queue) * Self.stride
+                table[base + old.rawValue] -= 1
+                table[base + new.rawValue] += 1
             }
         }
     }
 
-    var description: String { AgentState.allCases.map { "\($0): \(self[$0])" }.joined(separator: ", ") }
+    /// An agent in `state` starts (`delta` 1) or stops (-1) serving `queues`.
+    mutating func add(_ delta: Int32, in state: AgentState, for queues: [Int32]) {
+        counts.withUnsafeMutableBufferPointer { table in
+            for queue in queues { table[Int(queue) * Self.stride + state.rawValue] += delta }
+        }
+    }
+
+    func description(ofQueue queue: Int) -> String {
+        AgentState.allCases.map { "\($0): \(self[queue, $0])" }.joined(separator: ", ")
+    }
 }
