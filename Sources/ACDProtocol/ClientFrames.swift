@@ -14,19 +14,19 @@ public enum ClientFrames {
     /// `request` (a serialized request of any endpoint, with no request id) with `requestID` set. Every request
     /// message numbers its request id 1, and a field appended to a serialized message sets that field.
     public static func settingRequestID(_ requestID: String, in request: [UInt8]) -> [UInt8] {
-        var writer = ProtobufWriter(capacity: request.count + requestID.utf8.count + 2)
-        writer.append(request)
-        writer.string(1, requestID)
-        return writer.bytes
+        ProtobufWriter.bytes(capacity: request.count + requestID.utf8.count + 8) { writer in
+            writer.append(request)
+            writer.string(1, requestID)
+        }
     }
 
     /// A serialized `AgentRequest` that accepts, declines, completes or ends the wrap-up of `contact`.
     public static func agentRequest(_ action: ContactAction, contact: UInt64, agent: String, requestID: String) -> [UInt8] {
-        var writer = ProtobufWriter(capacity: 24 + agent.utf8.count + requestID.utf8.count)
-        writer.string(1, requestID)
-        writer.string(2, agent)
-        writer.message(action.rawValue) { $0.uint64(1, contact) }
-        return writer.bytes
+        ProtobufWriter.bytes { writer in
+            writer.string(1, requestID)
+            writer.string(2, agent)
+            writer.message(action.rawValue) { $0.uint64(1, contact) }
+        }
     }
 
     /// Which member of its `body` a serialized reply holds (the member's field number), without decoding it; nil

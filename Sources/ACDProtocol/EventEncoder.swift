@@ -8,20 +8,29 @@ import RoutingCore
 /// kind.
 public enum EventEncoder {
     public static func encode(_ event: Event, streamID: UInt64) -> [UInt8] {
-        // Most events fit: no regrowth, and no more room than a grown array keeps in the replay buffer.
-        var writer = ProtobufWriter(capacity: 64)
+        switch event.kind {
+        case .agentAdded, .skillsChanged:
+            return WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
+        default:
+            return ProtobufWriter.bytes { write(event, streamID: streamID, into: &$0) }
+        }
+    }
+
+    private static func write(_ event: Event, streamID: UInt64, into writer: inout ProtobufWriter) {
         writer.uint64(1, event.sequence)
         writer.int64(2, event.at.milliseconds)
         switch event.kind {
         case .received(let id, let submission):
+            // Read once: each read of a submission's field copies it out of the submission's storage.
+            let profile = submission.profile
             writer.message(21) {
                 $0.uint64(1, id.rawValue)
                 $0.string(2, submission.tenant)
                 $0.string(3, submission.queue)
                 $0.int32(4, Int32(Acd_V1_Channel(submission.channel).rawValue))
-                $0.string(5, submission.profile.customerID ?? "")
-                $0.string(6, submission.profile.tier ?? "")
-                $0.string(7, submission.profile.language ?? "")
+                $0.string(5, profile.customerID ?? "")
+                $0.string(6, profile.tier ?? "")
+                $0.string(7, profile.language ?? "")
                 $0.int32(8, Int32(clamping: submission.priority))
                 // Map entries: each a nested message of key (1) and value (2).
                 for (key, value) in submission.ivrData {
@@ -112,10 +121,9 @@ public enum EventEncoder {
                 $0.string(2, message)
             }
         case .agentAdded, .skillsChanged:
-            return WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
+            preconditionFailure("encoded by swift-protobuf")
         }
         writer.fixed64(30, streamID)
-        return writer.bytes
     }
 }
 

@@ -6,41 +6,41 @@ import RoutingCore
 public enum HotReplies {
     /// Ack, or the first refusal among the command's events.
     public static func agentReply(requestID: String, events: [Event]) -> [UInt8] {
-        var writer = ProtobufWriter(capacity: 8 + requestID.utf8.count)
-        writer.string(1, requestID)
-        for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
-            writer.error(Acd_V1_AgentReply.errorField, code, message)
-            return writer.bytes
+        ProtobufWriter.bytes { writer in
+            writer.string(1, requestID)
+            for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
+                writer.error(Acd_V1_AgentReply.errorField, code, message)
+                return
+            }
+            writer.message(2) { _ in }
         }
-        writer.message(2) { _ in }
-        return writer.bytes
     }
 
     /// The first of a refusal, the contact's `queued` (position and wait estimate) or `closed`; ack otherwise.
     public static func contactReply(requestID: String, events: [Event]) -> [UInt8] {
-        var writer = ProtobufWriter(capacity: 24 + requestID.utf8.count)
-        writer.string(1, requestID)
-        for event in events {
-            switch event.kind {
-            case .commandRejected(let code, let message):
-                writer.error(Acd_V1_ContactReply.errorField, code, message)
-                return writer.bytes
-            case .queued(let id, _, _, let position, let estimate):
-                writer.message(2) {
-                    $0.uint64(1, id.rawValue)
-                    $0.int32(2, Int32(clamping: position))
-                    if let estimate { $0.int32(3, Int32(clamping: estimate), evenIfZero: true) }
+        ProtobufWriter.bytes { writer in
+            writer.string(1, requestID)
+            for event in events {
+                switch event.kind {
+                case .commandRejected(let code, let message):
+                    writer.error(Acd_V1_ContactReply.errorField, code, message)
+                    return
+                case .queued(let id, _, _, let position, let estimate):
+                    writer.message(2) {
+                        $0.uint64(1, id.rawValue)
+                        $0.int32(2, Int32(clamping: position))
+                        if let estimate { $0.int32(3, Int32(clamping: estimate), evenIfZero: true) }
+                    }
+                    return
+                case .closed(let id, _, _):
+                    writer.message(3) { $0.uint64(1, id.rawValue) }
+                    return
+                default:
+                    continue
                 }
-                return writer.bytes
-            case .closed(let id, _, _):
-                writer.message(3) { $0.uint64(1, id.rawValue) }
-                return writer.bytes
-            default:
-                continue
             }
+            writer.message(6) { _ in }
         }
-        writer.message(6) { _ in }
-        return writer.bytes
     }
 }
 

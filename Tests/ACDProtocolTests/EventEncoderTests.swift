@@ -41,6 +41,8 @@ import Testing
             .overflowed(contact, from: "billing", to: nil),
             .closed(contact, tenant: "telco", queue: "billing"),
             .callbackRequested(contact, number: "+34600000001"),
+            // Many times the writer's first scratch size, and a nested length of three bytes.
+            .callbackRequested(contact, number: String(repeating: "9", count: 20_000)),
             .agentStateChanged("ana", state: .notReady, reason: "lunch"),
             .agentStateChanged("ana", state: .loggedOut, reason: nil),
             .agentAdded(AgentProfile(id: "ana", name: "Ana", tenant: "telco", team: "red", skills: ["billing": 7])),
