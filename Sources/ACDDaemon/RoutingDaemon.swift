@@ -470,10 +470,11 @@ public final class RoutingDaemon {
     /// message for every topic that has a subscriber.
     private func publish(_ produced: [Event]) {
         if crmStore != nil { outbox.handoff.append(contentsOf: produced) }
-        for event in produced {
-            let payload = EventEncoder.encode(event, streamID: streamID)
+        // By index, so that each event is read in place rather than copied out of the array first.
+        for index in produced.indices {
+            let payload = EventEncoder.encode(produced[index], streamID: streamID)
             replay.append(payload)
-            EventTopics.forEachTopic(of: event.kind) { topic in
+            EventTopics.forEachTopic(of: produced[index].kind) { topic in
                 if subscriptions.wants(topic) { outbox.add(payload, under: topic) }
             }
         }
@@ -489,16 +490,24 @@ private struct Outbox {
     /// Per topic, its frames; `messageIndex` finds a topic's message.
     var messages: [[[UInt8]]] = []
     var messageIndex: [EventTopic: Int] = [:]
+    var lastTopicOfFamily = [(topic: EventTopic, index: Int)?](repeating: nil, count: EventTopics.families.count)
     /// Every event published, for the in-process CRM store; empty without one.
     var handoff: [Event] = []
     var requests = 0
 
-    /// The topic's bytes are built once, when the turn's first event under it opens its message.
+    /// The topic's bytes are built once, when the turn's first event under it opens its message. The events of
+    /// one command mostly go to the topics of the one before (the same agent, the same contact): the last topic
+    /// of the family is compared before the index is hashed.
     mutating func add(_ payload: [UInt8], under topic: EventTopic) {
-        if let index = messageIndex[topic] {
+        let family = topic.family
+        if let last = lastTopicOfFamily[family], last.topic == topic {
+            messages[last.index].append(payload)
+        } else if let index = messageIndex[topic] {
             messages[index].append(payload)
+            lastTopicOfFamily[family] = (topic, index)
         } else {
             messageIndex[topic] = messages.count
+            lastTopicOfFamily[family] = (topic, messages.count)
             messages.append([topic.bytes, payload])
         }
     }
@@ -507,6 +516,7 @@ private struct Outbox {
         replies.removeAll(keepingCapacity: true)
         messages.removeAll(keepingCapacity: true)
         messageIndex.removeAll(keepingCapacity: true)
+        for family in lastTopicOfFamily.indices { lastTopicOfFamily[family] = nil }
         handoff.removeAll(keepingCapacity: true)
         requests = 0
     }

@@ -1,6 +1,8 @@
 import ACDClient
+@testable import ACDDaemon
 import ACDProtocol
 import Foundation
+import RoutingCore
 import SwiftProtobuf
 import Testing
 import ZeroMQ
@@ -307,6 +309,63 @@ struct Client {
         #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence + 1 == $1.sequence }, "\(events)")
         #expect(events.contains { if case .offered(let offer)? = $0.kind { offer.contactID == waiting } else { false } })
         #expect(daemon.stop() == 0)
+    }
+
+    /// Requests sent without waiting are served in one turn, whose events about several contacts and agents go
+    /// out grouped by topic: each must reach each of its topics once, and no other topic.
+    @Test func everyEventGoesOutOnceUnderEachOfItsTopicsAndUnderNoOther() throws {
+        let daemon = try RunningDaemon()
+        let session = try DaemonSession(daemon)
+        for agent in ["ann", "bob"] {
+            try session.addAgent(agent)
+            try session.agent(agent, .login(.init()))
+        }
+        var warm = false
+        let everything = try ZMQSocket.subscriber(session.context, daemon.endpoints["events"]!, topic: "") {
+            warm.toggle()
+            try session.agent("ann", .notReady(.with { $0.reason = warm ? "warming" : "briefing" }))
+        }
+        let submit = WireCodec.encode(Acd_V1_ContactRequest.with {
+            $0.submit = .with { $0.tenant = "default"; $0.queue = "general"; $0.channel = .voice }
+        }, as: .binary)
+        for _ in 0..<4 { try session.ivr.socket.send([submit]) }
+        for agent in ["ann", "bob"] {
+            try session.desktop.socket.send([WireCodec.encode(Acd_V1_AgentRequest.with {
+                $0.agentID = agent; $0.ready = .init()
+            }, as: .binary)])
+        }
+        try session.desktop.socket.send([WireCodec.encode(Acd_V1_AgentRequest.with {
+            $0.agentID = "ann"; $0.logout = .with { $0.force = true }
+        }, as: .binary)])
+        for (client, replies) in [(session.ivr, 4), (session.desktop, 3)] {
+            for _ in 0..<replies {
+                try #require(try client.socket.waitForMessage(timeout: 5_000), "a reply is missing")
+                _ = try client.socket.receive()
+            }
+        }
+
+        var seen: [String: Set<UInt64>] = [:]
+        var events: [UInt64: Event] = [:]
+        while try everything.waitForMessage(timeout: 300), let frames = try everything.receive() {
+            let topic = String(decoding: frames[0], as: UTF8.self)
+            for payload in frames.dropFirst() {
+                let event = try #require(Event(wire: try Acd_V1_Event(serializedBytes: payload)))
+                events[event.sequence] = event
+                #expect(Self.topics(of: event).contains(topic), "\(event) under \(topic)")
+                #expect(seen[topic, default: []].insert(event.sequence).inserted, "\(event) twice under \(topic)")
+            }
+        }
+        #expect(events.values.contains { if case .offered = $0.kind { true } else { false } })
+        for (sequence, event) in events {
+            for topic in Self.topics(of: event) { #expect(seen[topic]?.contains(sequence) == true, "\(event) not under \(topic)") }
+        }
+        #expect(daemon.stop() == 0)
+    }
+
+    private static func topics(of event: Event) -> [String] {
+        var topics: [String] = []
+        EventTopics.forEachTopic(of: event.kind) { topics.append(String(decoding: $0.bytes, as: UTF8.self)) }
+        return topics
     }
 
     @Test func reloadingRulesUnderLoadKeepsEveryQueuedContact() throws {
