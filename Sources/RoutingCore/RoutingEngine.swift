@@ -46,6 +46,7 @@ public struct RoutingEngine: Sendable {
         now = start
         try install(rules)
         output.removeAll()
+        noteNextTimer()
     }
 
     /// Applies `command` at `now` (after firing every timer due by then) and returns the events, in order.
@@ -62,6 +63,7 @@ public struct RoutingEngine: Sendable {
         fireTimers(through: time)
         apply(consume command)
         flushAgentStates()
+        noteNextTimer()
     }
 
     /// Fires every timer due at or before `time`, each at its own instant, and returns the events.
@@ -75,11 +77,16 @@ public struct RoutingEngine: Sendable {
         swap(&output, &events)
         defer { swap(&output, &events) }
         fireTimers(through: time)
+        noteNextTimer()
     }
 
-    /// When the next timer is due, so a driver can sleep until then.
-    public var nextTimerDue: Instant? {
-        timers.min.map { Instant(milliseconds: $0.due) }
+    /// When the next timer is due, so a driver can sleep until then. Stored, and kept after every command and
+    /// timer: a driver holding the engine in a class reads it once per turn of its loop, and a computed property
+    /// there made Swift copy the whole engine (every array retained and released) to read it.
+    public private(set) var nextTimerDue: Instant?
+
+    private mutating func noteNextTimer() {
+        nextTimerDue = timers.min.map { Instant(milliseconds: $0.due) }
     }
 
     private mutating func apply(_ command: consuming Command) {
