@@ -6,16 +6,17 @@ import RoutingCore
 /// idempotent: an event at or below it is skipped, so a batch replayed after a crash or a reconnect is not
 /// written twice.
 public final class CallCardWriter {
+    // One thread writes (the store's); its state skips Swift's run-time exclusivity checks, as `CallCard` does.
     public let database: CRMDatabase
     /// The daemon run being followed, and the sequence number written through in it.
-    public private(set) var stream: UInt64 = 0
-    public private(set) var writtenThrough: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var stream: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var writtenThrough: UInt64 = 0
     /// Events that named a contact whose card was never started (its `received` event came before the cursor of
     /// a run the store joined late). Counted, not written.
-    public private(set) var orphanEvents = 0
+    @exclusivity(unchecked) public private(set) var orphanEvents = 0
 
     /// Cards of contacts still in progress, so that each event does not read its card back.
-    private var openCards: [UInt64: CallCard] = [:]
+    @exclusivity(unchecked) private var openCards: [UInt64: CallCard] = [:]
     private let texts = BindingArena()
     /// Called after every `pauseInterval` events applied or cards saved in a transaction.
     private let pause: () -> Void

@@ -60,9 +60,10 @@ struct DirectStatement {
 /// Memory that holds copies of bound text while a statement runs, reused from one run to the next. Chunks are never
 /// moved, so a pointer handed out stays valid until `reset`.
 final class BindingArena {
-    private var chunks: [UnsafeMutableRawBufferPointer] = []
-    private var chunk = 0
-    private var used = 0
+    // Used by the store's thread alone, once per bound text: no run-time exclusivity checks (see `CallCard`).
+    @exclusivity(unchecked) private var chunks: [UnsafeMutableRawBufferPointer] = []
+    @exclusivity(unchecked) private var chunk = 0
+    @exclusivity(unchecked) private var used = 0
     private static let chunkSize = 4096
 
     /// A copy of `bytes` that lives until the next `reset`.
