@@ -144,7 +144,7 @@ final class TemporaryCRM {
         let rows = try crm.rows("SELECT external_id, ivr_data FROM interactions ORDER BY contact_id")
         #expect(rows.map { $0["external_id"] as String? } == (0..<300).map { "x-\($0)" })
         #expect(rows.map { $0["ivr_data"] as String? } == expected)
-        #expect(pauses.withLock { $0 } == (events.count + 300) / CallCardWriter.pauseInterval)
+        #expect(pauses.withLock { $0 } == (events.count + 300 * CallCardWriter.cardSaveWork) / CallCardWriter.pauseInterval)
     }
 
     @Test func ivrDataIsStoredAsJSONWithSortedKeysWhateverItHolds() throws {
