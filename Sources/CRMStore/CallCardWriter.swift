@@ -17,6 +17,8 @@ public final class CallCardWriter {
 
     /// Cards of contacts still in progress, so that each event does not read its card back.
     @exclusivity(unchecked) private var openCards: [UInt64: CallCard] = [:]
+    /// How many contacts' cards the writer holds: those still queued, offered, connected or in wrap-up.
+    public var openCardCount: Int { openCards.count }
     private let texts = BindingArena()
     /// Called each time a transaction has done `pauseInterval` units of work: applying an event is one, saving a
     /// card `cardSaveWork`. A save is an SQLite insert or update of some 15,000 instructions, against about 1,500

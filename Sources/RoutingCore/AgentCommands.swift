@@ -263,9 +263,12 @@ extension RoutingEngine {
         emit(.completed(contacts[Int(slot)]!.id, agent: agents[a].id, talkMilliseconds: talk, outcome: outcome))
     }
 
-    /// Ends the conversation with no wrap-up.
+    /// Ends the conversation with no wrap-up: a wrap-up of 0 ms ends at once, so that every answered contact's
+    /// events close with `wrapUpEnded`, whatever its queue's rule (a consumer that waited for it, such as the CRM
+    /// store releasing the call card it holds, never would otherwise).
     private mutating func endConversation(_ slot: Int32, agent: Int32, talk: Int64, outcome: ContactOutcome) {
         recordConversation(slot, agent: agent, talk: talk, outcome: outcome)
+        emit(.wrapUpEnded(contacts[Int(slot)]!.id, agent: agents[Int(agent)].id, wrapUpMilliseconds: 0))
         finish(slot, agent: agent, handleMilliseconds: talk)
     }
 

@@ -49,6 +49,8 @@ public enum EventKind: Sendable, Hashable {
     case offerTimedOut(ContactID, agent: AgentID)
     case connected(ContactID, agent: AgentID, queue: String, waitMilliseconds: Int64)
     case completed(ContactID, agent: AgentID, talkMilliseconds: Int64, outcome: ContactOutcome)
+    /// The last event of every answered contact: at once (0 ms) when its queue has no wrap-up or its agent was
+    /// disconnected, else when the wrap-up time runs out or the agent ends it.
     case wrapUpEnded(ContactID, agent: AgentID, wrapUpMilliseconds: Int64)
     case abandoned(ContactID, queue: String, waitMilliseconds: Int64, outcome: ContactOutcome)
     /// `to` is nil when the contact leaves the core for the IVR to handle.

@@ -124,6 +124,37 @@ final class TemporaryCRM {
 
     /// Hundreds of contacts with long and short text, in one batch: every bound value reaches its column, whether
     /// it fits the binding arena's chunk or not, and the batch pauses as often as it says.
+    /// The writer holds a card until nothing more can happen to its contact; with no wrap-up, that is at once.
+    @Test func cardsOfFinishedContactsAreNotHeldWhateverTheWrapUpRule() throws {
+        let crm = try TemporaryCRM()
+        let writer = CallCardWriter(database: crm.database)
+        _ = try writer.follow(stream: 5)
+        let queues = [QueueRules(name: "none", skills: ["general": 1]), QueueRules(name: "manual", skills: ["general": 1], wrapUp: .manual)]
+        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: queues)]), seed: 1)
+        var now = Instant(seconds: 1_800_000_000)
+        var events = engine.handle(.addAgent(AgentProfile(id: "a", name: "A", tenant: "t", skills: ["general": 5])), now: now)
+        events += engine.handle(.login("a"), now: now)
+        events += engine.handle(.ready("a"), now: now)
+        var manual: ContactID?
+        for queue in ["none", "none", "manual"] {
+            let submitted = engine.handle(.submit(ContactSubmission(tenant: "t", queue: queue, channel: .voice)), now: now)
+            events += submitted
+            let id = try #require(submitted.lazy.compactMap { if case .offered(let id, _, _, _) = $0.kind { id } else { nil } }.first)
+            now = now.adding(seconds: 10)
+            events += engine.handle(.accept("a", id), now: now)
+            now = now.adding(seconds: 60)
+            events += engine.handle(.complete("a", id), now: now)
+            if queue == "manual" { manual = id }
+        }
+        try writer.write(events)
+        #expect(writer.openCardCount == 1, "only the card still in wrap-up")
+        let cards = try crm.rows("SELECT queue, wrap_up_ms, wrap_up_ended_at = ended_at AS at_once FROM interactions ORDER BY contact_id")
+        #expect(cards.map { $0["wrap_up_ms"] as Int64? } == [0, 0, nil])
+        #expect(cards.map { $0["at_once"] as Bool? } == [true, true, nil])
+        try writer.write(engine.handle(.endWrapUp("a", try #require(manual)), now: now.adding(seconds: 5)))
+        #expect(writer.openCardCount == 0)
+    }
+
     @Test func aLargeBatchKeepsEveryTextAndPausesOnTheWay() throws {
         let crm = try TemporaryCRM()
         let pauses = Mutex(0)

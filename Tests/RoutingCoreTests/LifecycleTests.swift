@@ -28,6 +28,20 @@ import Testing
         #expect(ann.contactsHandled == 1 && ann.talkMilliseconds == 60_000)
     }
 
+    @Test func withoutWrapUpTheContactEndsWithAWrapUpOfZero() throws {
+        let h = try Harness(rules([QueueRules(name: "q")]))
+        h.agent("ann", skills: [:])
+        let id = try #require(h.submit("q"))
+        h.run(.accept("ann", id))
+        h.wait(40)
+        let ended = h.run(.complete("ann", id)).map(\.kind)
+        let completed = try #require(ended.firstIndex { if case .completed(id, "ann", 40_000, .completed) = $0 { true } else { false } })
+        let wrapUp = try #require(ended.firstIndex { if case .wrapUpEnded(id, "ann", 0) = $0 { true } else { false } })
+        #expect(completed < wrapUp)
+        #expect(h.state(of: "ann") == .ready)
+        #expect(h.engine.accounting.completed == 1 && h.engine.accounting.live == 0)
+    }
+
     @Test func manualWrapUpLastsUntilTheAgentEndsIt() throws {
         let h = try Harness(rules([QueueRules(name: "q", wrapUp: .manual)]))
         h.agent("ann", skills: [:])

@@ -277,7 +277,9 @@ public struct ScenarioPlayer<Backend: RoutingBackend> {
                     if !agents[slot].onShift { schedule(.present(slot), at: elapsed) }
                 }
             case .wrapUpEnded(let contact, let agent, _):
-                guard let slot = agentSlot[agent] else { break }
+                // Without wrap-up (or after a disconnection) the contact was let go at `completed`; its 0 ms
+                // wrap-up ends right after.
+                guard contacts[contact] != nil, let slot = agentSlot[agent] else { break }
                 agents[slot].active -= 1
                 contacts[contact] = nil
                 if !agents[slot].onShift { schedule(.present(slot), at: elapsed) }
