@@ -48,7 +48,7 @@ struct ProtobufWriter {
     @inline(__always)
     private mutating func append(_ source: UnsafeBufferPointer<UInt8>) {
         guard let start = source.baseAddress, hasRoom(for: source.count) else { return }
-        (base + count).update(from: start, count: source.count)
+        (base + count).initialize(from: start, count: source.count)
         count += source.count
     }
 
