@@ -122,8 +122,6 @@ final class TemporaryCRM {
         #expect(try crm.database.customerChanges(since: changes.revision).isEmpty)
     }
 
-    /// Hundreds of contacts with long and short text, in one batch: every bound value reaches its column, whether
-    /// it fits the binding arena's chunk or not, and the batch pauses as often as it says.
     /// The writer holds a card until nothing more can happen to its contact; with no wrap-up, that is at once.
     @Test func cardsOfFinishedContactsAreNotHeldWhateverTheWrapUpRule() throws {
         let crm = try TemporaryCRM()
@@ -148,13 +146,15 @@ final class TemporaryCRM {
         }
         try writer.write(events)
         #expect(writer.openCardCount == 1, "only the card still in wrap-up")
-        let cards = try crm.rows("SELECT queue, wrap_up_ms, wrap_up_ended_at = ended_at AS at_once FROM interactions ORDER BY contact_id")
+        let cards = try crm.rows("SELECT wrap_up_ms, wrap_up_ended_at = ended_at AS at_once FROM interactions ORDER BY contact_id")
         #expect(cards.map { $0["wrap_up_ms"] as Int64? } == [0, 0, nil])
         #expect(cards.map { $0["at_once"] as Bool? } == [true, true, nil])
         try writer.write(engine.handle(.endWrapUp("a", try #require(manual)), now: now.adding(seconds: 5)))
         #expect(writer.openCardCount == 0)
     }
 
+    /// Hundreds of contacts with long and short text, in one batch: every bound value reaches its column, whether
+    /// it fits the binding arena's chunk or not, and the batch pauses as often as it says.
     @Test func aLargeBatchKeepsEveryTextAndPausesOnTheWay() throws {
         let crm = try TemporaryCRM()
         let pauses = Mutex(0)
