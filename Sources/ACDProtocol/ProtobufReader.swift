@@ -61,6 +61,12 @@ struct ProtobufReader {
         if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         return String(validating: bytes, as: UTF8.self)
     }
+
+    /// A length-delimited field as UTF-8 text.
+    func text(_ value: Value) throws(Malformed) -> String {
+        guard let text = string(try value.bytes()) else { throw Malformed() }
+        return text
+    }
 }
 
 extension ProtobufReader.Value {

@@ -24,11 +24,16 @@ public struct AgentRequestFrame: Sendable {
             case 3 where body.range.isEmpty: action = .command(.login(agent))
             case 5 where body.range.isEmpty: action = .command(.ready(agent))
             case 11 where body.range.isEmpty: action = .heartbeat(agent)
-            case 7: action = .command(.accept(agent, try reader.contactRef(body.range)))
-            case 8: action = .command(.decline(agent, try reader.contactRef(body.range)))
-            case 9: action = .command(.complete(agent, try reader.contactRef(body.range)))
-            case 10: action = .command(.endWrapUp(agent, try reader.contactRef(body.range)))
-            default: return nil  // logout and not-ready carry fields worth the generated decoder's checks
+            default:
+                // Logout and not-ready carry fields worth the generated decoder's checks.
+                guard let contactAction = ClientFrames.ContactAction(rawValue: body.field) else { return nil }
+                let contact = try reader.contactRef(body.range)
+                switch contactAction {
+                case .accept: action = .command(.accept(agent, contact))
+                case .decline: action = .command(.decline(agent, contact))
+                case .complete: action = .command(.complete(agent, contact))
+                case .endWrapUp: action = .command(.endWrapUp(agent, contact))
+                }
             }
             requestID = envelope.requestID
             agentID = agent
@@ -150,12 +155,6 @@ private struct RequestEnvelope {
 }
 
 extension ProtobufReader {
-    /// A length-delimited field as UTF-8 text.
-    fileprivate func text(_ value: Value) throws(Malformed) -> String {
-        guard let text = string(try value.bytes()) else { throw Malformed() }
-        return text
-    }
-
     /// A `ContactRef` in `range`: field 1, the contact id; nothing else.
     fileprivate func contactRef(_ range: Range<Int>) throws(Malformed) -> ContactID {
         var reader = ProtobufReader(frame, range: range)
