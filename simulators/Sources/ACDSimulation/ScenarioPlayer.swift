@@ -271,14 +271,10 @@ public struct ScenarioPlayer<Backend: RoutingBackend> {
                 }
                 if recorder.wrapUpIsManual(contactQueue: recorder.queue(of: contact)) {
                     schedule(.endWrapUp(slot, contact), at: elapsed + scenario.wrapUp.sample(&random))
-                } else if recorder.wrapUpIsNone(contactQueue: recorder.queue(of: contact)) {
-                    agents[slot].active -= 1
-                    contacts[contact] = nil
-                    if !agents[slot].onShift { schedule(.present(slot), at: elapsed) }
                 }
             case .wrapUpEnded(let contact, let agent, _):
-                // Without wrap-up (or after a disconnection) the contact was let go at `completed`; its 0 ms
-                // wrap-up ends right after.
+                // Every answered contact ends here, at once when its queue has no wrap-up; one whose agent was
+                // disconnected was let go at `completed` already.
                 guard contacts[contact] != nil, let slot = agentSlot[agent] else { break }
                 agents[slot].active -= 1
                 contacts[contact] = nil

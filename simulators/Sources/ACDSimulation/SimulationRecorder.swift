@@ -46,12 +46,6 @@ public struct SimulationRecorder {
         return false
     }
 
-    func wrapUpIsNone(contactQueue: String?) -> Bool {
-        guard let queue = contactQueue.flatMap({ queues[$0] }) else { return true }
-        if case .none = queue.wrapUp { return true }
-        return false
-    }
-
     mutating func arrived(_ id: ContactID, stream: Int, queue: String, tier: String?, at: Double) {
         contacts[id] = ContactRecord(queue: queue, currentQueue: queue, tier: tier, arrivedAt: at, counted: at >= scenario.warmup)
     }
