@@ -290,6 +290,13 @@ extension RoutingEngine {
     }
 
     private mutating func agentAndContact(_ agentID: AgentID, _ id: ContactID) -> (Int32, Int32)? {
+        // A desktop names the contact it holds: the contact's own agent, its id compared byte for byte as the agent
+        // table compares keys, spares hashing the id and a probe of that table. Anything else takes the lookups
+        // that explain a refusal.
+        if let slot = contactSlot[id], let holder = contacts[Int(slot)]!.phase.agent,
+           agents[Int(holder)].isLive, agents[Int(holder)].id.rawValue.hasSameUTF8(as: agentID.rawValue) {
+            return (holder, slot)
+        }
         guard let agent = agentIndex[agentID] else {
             reject(.unknownAgent, "unknown agent '\(agentID)'")
             return nil

@@ -22,6 +22,11 @@ extension String: CheapHashable {
         // Only called when the byte hashes are equal: `==` answers for the same bytes, and its fast path (two
         // words for a short ASCII string) is cheaper than comparing them.
         if self == other { return true }
+        return hasSameUTF8(as: other)
+    }
+
+    /// Whether both hold the same UTF-8 bytes; `==` also equates canonically equivalent spellings.
+    func hasSameUTF8(as other: String) -> Bool {
         guard utf8.count == other.utf8.count else { return false }
         let same = utf8.withContiguousStorageIfAvailable { mine in
             other.utf8.withContiguousStorageIfAvailable { theirs in

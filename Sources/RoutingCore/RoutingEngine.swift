@@ -38,7 +38,10 @@ public struct RoutingEngine: Sendable {
     public internal(set) var accounting = ContactAccounting()
 
     var output: [Event] = []
+    /// Agents whose derived state may have changed in this command or timer: `touchedAgents[..<touchedCount]`.
+    /// Counted apart so that clearing it is one store, not `removeAll(keepingCapacity:)`'s range replacement.
     var touchedAgents: [Int32] = []
+    var touchedCount = 0
 
     /// Creates an engine running `rules`; throws the rule problems the core itself detects.
     public init(rules: RuleSet, seed: UInt64 = 0, startingAt start: Instant = .epoch) throws(RulesRejected) {
@@ -112,7 +115,7 @@ public struct RoutingEngine: Sendable {
 
     // MARK: Events
 
-    mutating func emit(_ kind: EventKind) {
+    mutating func emit(_ kind: consuming EventKind) {
         output.append(Event(sequence: nextSequence, at: now, kind: kind))
         nextSequence += 1
     }
@@ -177,17 +180,22 @@ public struct RoutingEngine: Sendable {
     // MARK: Agent state
 
     mutating func touch(_ agent: Int32) {
-        touchedAgents.append(agent)
+        if touchedCount < touchedAgents.count {
+            touchedAgents[touchedCount] = agent
+        } else {
+            touchedAgents.append(agent)
+        }
+        touchedCount += 1
     }
 
     /// Publishes each touched agent's derived state once per command or timer, after all its steps.
     mutating func flushAgentStates() {
-        guard !touchedAgents.isEmpty else { return }
+        guard touchedCount > 0 else { return }
         // A command touches a handful of agents: a linear duplicate check beats hashing.
-        for i in touchedAgents.indices where !touchedAgents[..<i].contains(touchedAgents[i]) {
+        for i in 0..<touchedCount where !touchedAgents[..<i].contains(touchedAgents[i]) {
             updateDerivedState(touchedAgents[i])
         }
-        touchedAgents.removeAll(keepingCapacity: true)
+        touchedCount = 0
     }
 
     mutating func updateDerivedState(_ slot: Int32) {

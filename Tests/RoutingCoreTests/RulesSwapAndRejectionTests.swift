@@ -85,4 +85,22 @@ import Testing
         #expect(digest != h.engine.stateDigest())
         #expect(h.engine.accounting.rejected == 7)
     }
+
+    /// Agent ids are matched byte for byte: a canonically equivalent spelling (`==` between Swift strings) of
+    /// the agent holding an offer names another agent, or none.
+    @Test func anAgentIdIsItsBytesNotItsCanonicalForm() throws {
+        let composed = AgentID("ren\u{E9}")
+        let decomposed = AgentID("rene\u{301}")
+        #expect(composed.rawValue == decomposed.rawValue)
+        let h = try Harness(rules([QueueRules(name: "q", skills: ["a": 1])]))
+        h.agent(composed, skills: ["a": 1])
+        let offered = try #require(h.submit("q"))
+        #expect(h.lastOffer(to: composed) == offered)
+        #expect(Harness.rejections(in: h.run(.accept(decomposed, offered))) == [.unknownAgent])
+        h.agent(decomposed, skills: ["a": 1], ready: false)
+        #expect(Harness.rejections(in: h.run(.accept(decomposed, offered))) == [.contactNotOfferedToAgent])
+        #expect(Harness.rejections(in: h.run(.accept(composed, offered))).isEmpty)
+        #expect(h.state(of: composed) == .busy)
+        #expect(h.state(of: decomposed) == .notReady)
+    }
 }
