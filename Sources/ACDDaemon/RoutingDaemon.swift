@@ -253,7 +253,7 @@ public final class RoutingDaemon {
         let (reply, produced) = handle(payload)
         // The reply takes the request's place after its routing frames: no new array for the envelope.
         frames[frames.count - 1] = reply
-        outbox.replies.append((socket, frames))
+        outbox.replies.append(Outbox.Reply(socket: socket, frames: frames))
         publish(produced)
         outbox.requests += 1
         if outbox.requests >= Self.requestsPerSend { sendOutbox() }
@@ -268,7 +268,7 @@ public final class RoutingDaemon {
 
     /// Sends what the outbox holds: the events first (an offer is what a waiting caller needs), then the replies.
     private func sendOutbox() {
-        crmStore?.handoff.hand(outbox.handoff)
+        crmStore?.handoff.hand(&outbox.handoff)
         for message in outbox.messages {
             do {
                 try events.send(message, dontWait: true)
@@ -276,10 +276,10 @@ public final class RoutingDaemon {
                 logger.error("publishing under \(String(decoding: message[0], as: UTF8.self)) failed: \(error)")
             }
         }
-        for (socket, frames) in outbox.replies {
+        for reply in outbox.replies {
             do {
                 // Never block the routing thread on one slow client: its reply is dropped, counted and logged.
-                if try !socket.send(frames, dontWait: true) {
+                if try !reply.socket.send(reply.frames, dontWait: true) {
                     count("reply_dropped")
                     logger.warning("reply dropped: the client's queue is full")
                 }
@@ -470,11 +470,10 @@ public final class RoutingDaemon {
     /// message for every topic that has a subscriber.
     private func publish(_ produced: [Event]) {
         if crmStore != nil { outbox.handoff.append(contentsOf: produced) }
-        // By index, so that each event is read in place rather than copied out of the array first.
-        for index in produced.indices {
-            let payload = EventEncoder.encode(produced[index], streamID: streamID)
+        for event in produced {
+            let payload = EventEncoder.encode(event, streamID: streamID)
             replay.append(payload)
-            EventTopics.forEachTopic(of: produced[index].kind) { topic in
+            EventTopics.forEachTopic(of: event) { topic in
                 if subscriptions.wants(topic) { outbox.add(payload, under: topic) }
             }
         }
@@ -486,7 +485,8 @@ public final class RoutingDaemon {
 /// leave together, and each topic gets one message for all the events of the turn (its topic frame, then one
 /// frame per event in sequence order) instead of one per command.
 private struct Outbox {
-    var replies: [(socket: ZMQSocket, frames: [[UInt8]])] = []
+    /// A struct, not a tuple: an array of tuples is destroyed through the runtime's generic tuple witness.
+    var replies: [Reply] = []
     /// Per topic, its frames; `messageIndex` finds a topic's message.
     var messages: [[[UInt8]]] = []
     var messageIndex: [EventTopic: Int] = [:]
@@ -510,6 +510,11 @@ private struct Outbox {
             lastTopicOfFamily[family] = (topic, messages.count)
             messages.append([topic.bytes, payload])
         }
+    }
+
+    struct Reply {
+        var socket: ZMQSocket
+        var frames: [[UInt8]]
     }
 
     mutating func removeAll() {

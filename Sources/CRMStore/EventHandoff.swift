@@ -22,16 +22,24 @@ public final class EventHandoff: Sendable {
     /// The sequence number of the last event offered, handed or dropped.
     public var latestSequence: UInt64 { latest.load(ordering: .relaxed) }
 
-    /// Called by the routing thread with the events of one turn of its loop, in sequence order.
-    public func hand(_ events: [Event]) {
+    /// Called by the routing thread with the events of one turn of its loop, in sequence order. Leaves `events`
+    /// empty, with storage to reuse. When the store has taken every event before, the two arrays trade places and
+    /// no event is copied.
+    public func hand(_ events: inout [Event]) {
         guard !events.isEmpty else { return }
+        let last = events[events.count - 1].sequence
         let taken = waiting.withLock { waiting in
             guard waiting.count + events.count <= capacity else { return false }
-            waiting.append(contentsOf: events)
+            if waiting.isEmpty {
+                swap(&waiting, &events)
+            } else {
+                waiting.append(contentsOf: events)
+            }
             return true
         }
         if !taken { dropped.add(UInt64(events.count), ordering: .relaxed) }
-        latest.store(events[events.count - 1].sequence, ordering: .relaxed)
+        latest.store(last, ordering: .relaxed)
+        events.removeAll(keepingCapacity: true)
     }
 
     /// Moves every waiting event into `buffer`, which must be empty; its storage is kept for the next events.

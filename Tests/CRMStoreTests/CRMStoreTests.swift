@@ -198,14 +198,20 @@ final class TemporaryCRM {
     @Test func theHandoffKeepsWhatFitsAndCountsWhatItDrops() {
         let handoff = EventHandoff(capacity: 3)
         let events = (1...4).map { Event(sequence: $0, at: Instant(seconds: 1), kind: .agentRemoved("a")) }
-        handoff.hand(Array(events[0..<2]))
-        handoff.hand(Array(events[2..<4]))
-        handoff.hand([])
+        func hand(_ range: Range<Int>) {
+            var turn = Array(events[range])
+            handoff.hand(&turn)
+            #expect(turn.isEmpty, "the routing thread's buffer comes back empty, handed or dropped")
+        }
+        hand(0..<1)  // to an empty handoff: the arrays trade places
+        hand(1..<2)  // behind an event not yet taken: appended
+        hand(2..<4)
+        hand(0..<0)
         var taken: [Event] = []
         handoff.take(into: &taken)
         #expect(taken == Array(events[0..<2]) && handoff.droppedEvents == 2 && handoff.latestSequence == 4)
         taken.removeAll()
-        handoff.hand(Array(events[2..<4]))
+        hand(2..<4)
         handoff.take(into: &taken)
         #expect(taken == Array(events[2..<4]))
     }
