@@ -58,7 +58,7 @@ extension RoutingEngine {
         let names = (tenant: submission.tenant, queue: submission.queue)
         contacts[Int(slot)] = contact
         contactDetails[Int(slot)] = ContactDetails(submission: consume submission, extras: extras)
-        contactSlot[id] = slot
+        contactSlot.insert(id, slot: slot)
         accounting.live += 1
         takePlace(slot)
         noteWaiting(slot)

@@ -426,7 +426,7 @@ extension RoutingEngine {
         givePlaceUp(slot)
         let contact = contacts[s]!
         adjustCounts(queue: Int(contact.queue), phase: contact.phase, by: -1)
-        contactSlot[contact.id] = nil
+        contactSlot.remove(contact.id)
         contacts[s] = nil
         contactDetails[s] = nil
         slotGenerations[s] &+= 1

@@ -24,7 +24,7 @@ public struct RoutingEngine: Sendable {
 
     var contacts: [ContactRecord?] = []
     var contactDetails: [ContactDetails?] = []
-    var contactSlot = CheapHashTable<ContactID>()
+    var contactSlot = ContactIndex()
     var freeContactSlots: [Int32] = []
     var slotGenerations: [UInt32] = []
 

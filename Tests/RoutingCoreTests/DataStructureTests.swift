@@ -131,7 +131,40 @@ import Testing
 }
 
 @Suite struct ContactIndexTests {
-    @Test func sequentialIdsAgreeWithADictionaryThroughGrowthAndDeletion() {
+    /// Ids rise as the engine gives them, some are skipped (contacts closed on arrival), contacts leave in any
+    /// order, and a window of 64 forces the long-lived ones into the hash table of veterans.
+    @Test(arguments: [64, 1 << 20])
+    func agreesWithADictionaryWhateverTheOrderContactsLeaveIn(windowLimit: Int) {
+        var generator = SplitMix64(seed: 5)
+        var index = ContactIndex(windowLimit: windowLimit)
+        var reference: [UInt64: Int32] = [:]
+        var nextID: UInt64 = 1
+        for round in 0..<60_000 {
+            let draw = generator.next() % 10
+            if draw < 5 || reference.isEmpty {
+                nextID += generator.next() % 8 == 0 ? 2 : 1
+                index.insert(ContactID(nextID), slot: Int32(round))
+                reference[nextID] = Int32(round)
+            } else {
+                // Mostly the oldest few, as answered contacts leave; sometimes any, as abandons do.
+                let victim = draw < 8 ? reference.keys.min()! : reference.keys.randomElement(using: &generator)!
+                index.remove(ContactID(victim))
+                reference[victim] = nil
+            }
+            if round % 97 == 0 {
+                let probe = generator.next() % (nextID + 10)
+                #expect(index[ContactID(probe)] == reference[probe])
+            }
+            #expect(index.count == reference.count)
+        }
+        for (key, value) in reference { #expect(index[ContactID(key)] == value) }
+        index.remove(ContactID(nextID + 1))
+        index.remove(ContactID(0))
+        #expect(index.count == reference.count, "removing an unknown id changes nothing")
+    }
+
+    /// The old hash table, still the index of names; its contact-id conformance is kept for the veterans.
+    @Test func cheapHashTableAgreesWithADictionaryForSequentialIds() {
         var generator = SplitMix64(seed: 5)
         var table = CheapHashTable<ContactID>()
         var reference: [UInt64: Int32] = [:]
