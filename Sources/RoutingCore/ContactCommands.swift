@@ -92,8 +92,8 @@ extension RoutingEngine {
         insertIntoLane(slot)
         let (position, estimate) = waitEstimate(for: slot)
         emit(.queued(contact.id, tenant: tenant, queue: queue, position: position, estimatedWaitSeconds: estimate))
-        // A queue whose first step starts at 0 s or a zero max wait could still route or overflow right away.
-        if case .queued = contacts[Int(slot)]!.phase { routeContact(slot) }
+        // No second look for an agent: validation makes every relaxation step start after 0 s and every max wait
+        // at least 1 s, so a new contact is at step 0, which the query above covered, and cannot overflow yet.
     }
 
     /// Position counts the contacts ahead in the same lane (same queue, same extra skills), every step included.

@@ -74,6 +74,13 @@ extension RoutingEngine {
         return agents[a].capacity[channel] - active[channel]
     }
 
+    /// Whether any channel has a free slot: an agent that just took its last one serves no lane, and its lanes
+    /// (records elsewhere in memory) need not be read to find that out.
+    mutating func hasFreeCapacity(agent a: Int) -> Bool {
+        freeCapacity(agent: a, .voice) > 0 || freeCapacity(agent: a, .chat) > 0
+            || freeCapacity(agent: a, .email) > 0 || freeCapacity(agent: a, .callback) > 0
+    }
+
     mutating func isAvailable(agent a: Int, for channel: Channel) -> Bool {
         agents[a].presence == .ready && freeCapacity(agent: a, channel) > 0
     }
@@ -151,7 +158,7 @@ extension RoutingEngine {
     mutating func publishAvailability(_ agent: Int32) {
         let a = Int(agent)
         agents[a].epoch &+= 1
-        guard agents[a].isLive, agents[a].presence == .ready else { return }
+        guard agents[a].isLive, agents[a].presence == .ready, hasFreeCapacity(agent: a) else { return }
         let epoch = agents[a].epoch
         for membership in agents[a].lanes {
             let l = Int(membership.lane)
