@@ -105,6 +105,60 @@ enum CRMSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2: call cards keyed by an integer card id") { db in
+            // The composite key (stream_id, contact_id) was a B-tree of its own beside the table, and every
+            // insert went through it too: keyed by `card_id` (see `CardKey`), a card is one append to the table.
+            // The customer index skips unidentified callers, who have no customer to look a history up by.
+            try db.execute(sql: """
+                CREATE TABLE event_streams (
+                    number INTEGER PRIMARY KEY,
+                    stream_id INTEGER NOT NULL UNIQUE
+                );
+                INSERT INTO event_streams (stream_id)
+                    SELECT stream_id FROM interactions GROUP BY stream_id ORDER BY min(received_at);
+                INSERT OR IGNORE INTO event_streams (stream_id) SELECT stream_id FROM event_cursor ORDER BY updated_at;
+
+                CREATE TABLE call_cards (
+                    card_id INTEGER PRIMARY KEY,
+                    stream_id INTEGER NOT NULL,
+                    contact_id INTEGER NOT NULL,
+                    external_id TEXT,
+                    tenant TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    first_queue TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    customer_id TEXT,
+                    customer_tier TEXT,
+                    language TEXT,
+                    priority INTEGER NOT NULL DEFAULT 0,
+                    ivr_data TEXT,
+                    callback_number TEXT,
+                    received_at INTEGER NOT NULL,
+                    first_offered_at INTEGER,
+                    answered_at INTEGER,
+                    ended_at INTEGER,
+                    wrap_up_ended_at INTEGER,
+                    agent_id TEXT,
+                    wait_ms INTEGER,
+                    talk_ms INTEGER,
+                    wrap_up_ms INTEGER,
+                    outcome TEXT,
+                    offers INTEGER NOT NULL DEFAULT 0,
+                    offers_declined INTEGER NOT NULL DEFAULT 0,
+                    offers_missed INTEGER NOT NULL DEFAULT 0,
+                    overflows INTEGER NOT NULL DEFAULT 0,
+                    overflowed_to TEXT
+                );
+                INSERT INTO call_cards
+                    SELECT (s.number << \(CardKey.contactBits)) | i.contact_id, i.*
+                    FROM interactions i JOIN event_streams s USING (stream_id)
+                    ORDER BY i.stream_id, i.contact_id;
+                DROP TABLE interactions;
+                ALTER TABLE call_cards RENAME TO interactions;
+                CREATE INDEX interactions_customer ON interactions(customer_id, received_at) WHERE customer_id IS NOT NULL;
+                CREATE INDEX interactions_received ON interactions(received_at);
+                """)
+        }
         return migrator
     }
 }

@@ -7,6 +7,8 @@ final class CallCard {
     // `@exclusivity(unchecked)`: only the store's thread touches a card, and nothing lends a field out while it
     // changes the card, so Swift's run-time check of each access to a class's property (1,500 instructions per
     // contact in the writer, callgrind on `acd-bench crm`) can never fire.
+    /// The row's key (`CardKey`).
+    @exclusivity(unchecked) var cardID: Int64
     @exclusivity(unchecked) var stream: Int64
     @exclusivity(unchecked) var contactID: UInt64
     @exclusivity(unchecked) var externalID: String?
@@ -41,7 +43,8 @@ final class CallCard {
     /// Whether the card has a row: a later save updates only what can change, and no index.
     @exclusivity(unchecked) var isSaved = false
 
-    init(stream: Int64, contact: ContactID, submission: ContactSubmission, at: Int64) {
+    init(cardID: Int64, stream: Int64, contact: ContactID, submission: ContactSubmission, at: Int64) {
+        self.cardID = cardID
         self.stream = stream
         contactID = contact.rawValue
         externalID = submission.externalID
@@ -65,24 +68,25 @@ final class CallCard {
     }
 
     private static let columns = """
-        stream_id, contact_id, external_id, tenant, channel, first_queue, queue, customer_id, customer_tier, language,
+        card_id, stream_id, contact_id, external_id, tenant, channel, first_queue, queue, customer_id, customer_tier, language,
         priority, ivr_data, callback_number, received_at, first_offered_at, answered_at, ended_at, wrap_up_ended_at,
         agent_id, wait_ms, talk_ms, wrap_up_ms, outcome, offers, offers_declined, offers_missed, overflows, overflowed_to
         """
 
     static let insertSQL = """
-        INSERT OR REPLACE INTO interactions (\(columns))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO interactions (\(columns))
+        VALUES (?29, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
+                ?25, ?26, ?27, ?28)
         """
 
     /// The columns an event after `received` may change, numbered as in `insertSQL` so that one binding serves both
     /// statements (the update leaves the other numbers unused). Replacing the whole row instead deleted and
-    /// inserted it in the table and all three indexes.
+    /// inserted it in the table and both indexes.
     static let updateSQL = """
         UPDATE interactions SET queue = ?7, callback_number = ?13, first_offered_at = ?15, answered_at = ?16,
             ended_at = ?17, wrap_up_ended_at = ?18, agent_id = ?19, wait_ms = ?20, talk_ms = ?21, wrap_up_ms = ?22,
             outcome = ?23, offers = ?24, offers_declined = ?25, offers_missed = ?26, overflows = ?27, overflowed_to = ?28
-        WHERE stream_id = ?1 AND contact_id = ?2
+        WHERE card_id = ?29
         """
 
     /// Writes the card: through `insert` (a statement of `insertSQL`) the first time, through `update` (of
@@ -112,6 +116,7 @@ final class CallCard {
     private func bindKeyAndChanges(to statement: DirectStatement) {
         statement.bind(stream, at: 1)
         statement.bind(Int64(bitPattern: contactID), at: 2)
+        statement.bind(cardID, at: 29)
         statement.bind(queue, at: 7)
         statement.bind(callbackNumber, at: 13)
         statement.bind(firstOfferedAt, at: 15)
@@ -130,14 +135,14 @@ final class CallCard {
         statement.bind(overflowedTo, at: 28)
     }
 
-    static func fetch(stream: Int64, contact: UInt64, db: Database) throws -> CallCard? {
+    static func fetch(cardID: Int64, db: Database) throws -> CallCard? {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT \(columns) FROM interactions WHERE stream_id = ? AND contact_id = ?",
-            arguments: [stream, Int64(bitPattern: contact)]) else { return nil }
+            db, sql: "SELECT \(columns) FROM interactions WHERE card_id = ?", arguments: [cardID]) else { return nil }
         return CallCard(row: row)
     }
 
     private init(row: Row) {
+        cardID = row["card_id"]
         stream = row["stream_id"]
         contactID = UInt64(bitPattern: row["contact_id"])
         externalID = row["external_id"]

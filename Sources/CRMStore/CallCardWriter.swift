@@ -10,6 +10,8 @@ public final class CallCardWriter {
     public let database: CRMDatabase
     /// The daemon run being followed, and the sequence number written through in it.
     @exclusivity(unchecked) public private(set) var stream: UInt64 = 0
+    /// The run's number in `event_streams`, the high bits of its cards' keys (`CardKey`).
+    @exclusivity(unchecked) private var streamNumber: Int64 = 0
     @exclusivity(unchecked) public private(set) var writtenThrough: UInt64 = 0
     /// Events that named a contact whose card was never started (its `received` event came before the cursor of
     /// a run the store joined late). Counted, not written.
@@ -39,12 +41,16 @@ public final class CallCardWriter {
     /// Starts following `stream`: returns the sequence number already written for it (0 for a new run).
     public func follow(stream: UInt64) throws(CRMError) -> UInt64 {
         if stream == self.stream { return writtenThrough }
-        let written = try database.read { db in
-            try Int64.fetchOne(
-                db, sql: "SELECT last_sequence FROM event_cursor WHERE stream_id = ?", arguments: [Int64(bitPattern: stream)])
+        let id = Int64(bitPattern: stream)
+        let (number, written) = try database.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO event_streams (stream_id) VALUES (?)", arguments: [id])
+            let number = try Int64.fetchOne(db, sql: "SELECT number FROM event_streams WHERE stream_id = ?", arguments: [id])
+            let written = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM event_cursor WHERE stream_id = ?", arguments: [id])
+            return (number ?? 0, written ?? 0)
         }
         self.stream = stream
-        writtenThrough = UInt64(written ?? 0)
+        streamNumber = number
+        writtenThrough = UInt64(written)
         openCards.removeAll()
         return writtenThrough
     }
@@ -141,7 +147,9 @@ public final class CallCardWriter {
         let at = event.at.milliseconds
         switch event.kind {
         case .received(let id, let submission):
-            let card = CallCard(stream: stream, contact: id, submission: submission, at: at)
+            let card = CallCard(
+                cardID: try CardKey.cardID(streamNumber: streamNumber, contact: id.rawValue), stream: stream, contact: id,
+                submission: submission, at: at)
             openCards[id.rawValue] = card
             markDirty(card, &batch)
         case .queued(let id, _, _, _, _), .accepted(let id, _):
@@ -227,7 +235,8 @@ public final class CallCardWriter {
         if let open = openCards[id] {
             card = open
         } else {
-            guard let stored = try CallCard.fetch(stream: Int64(bitPattern: stream), contact: id, db: batch.db) else { return false }
+            let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: id)
+            guard let stored = try CallCard.fetch(cardID: cardID, db: batch.db) else { return false }
             card = stored
             openCards[id] = card
         }

@@ -256,6 +256,56 @@ final class TemporaryCRM {
         #expect(try crm.rows("SELECT count(*) AS n FROM interactions").first?["n"] == 6)
         #expect(try crm.rows("SELECT count(*) AS n FROM event_cursor").first?["n"] == 2)
     }
+
+    /// A database written before call cards had an integer key: its cards keep their runs apart under the new
+    /// key, and a card still open when the daemon stopped is found and finished by the writer.
+    @Test func cardsWrittenBeforeTheCardKeyAreMigratedAndStillUpdated() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v1-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let events = try Self.dayOfEvents()
+        let completed = try #require(events.first { if case .completed = $0.kind { true } else { false } })
+        do {
+            let v1 = try DatabaseQueue(path: path)
+            try CRMSchema.migrator.migrate(v1, upTo: "v1: customers, agents, skills, interactions, event cursor")
+            try v1.write { db in
+                try db.execute(sql: """
+                    INSERT INTO interactions (stream_id, contact_id, tenant, channel, first_queue, queue, received_at, outcome)
+                        VALUES (7, 1, 't', 'voice', 'q', 'q', 1000, 'abandoned'), (7, 2, 't', 'voice', 'q', 'q', 2000, 'abandoned');
+                    INSERT INTO interactions (stream_id, contact_id, tenant, channel, first_queue, queue, customer_id, received_at,
+                                              answered_at, agent_id, offers)
+                        VALUES (42, 1, 't', 'voice', 'q', 'q', 'C-1', 3000, 8000, 'bob', 2);
+                    INSERT INTO event_cursor VALUES (7, 90, 2000), (42, \(completed.sequence - 1), 8000);
+                    """)
+            }
+        }
+        let database = try CRMDatabase(path: path)
+        let writer = CallCardWriter(database: database)
+        #expect(try writer.follow(stream: 42) == completed.sequence - 1)
+        try writer.write(events)
+        #expect(writer.orphanEvents == 0)
+
+        let cards = try database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT card_id, stream_id, contact_id, outcome, talk_ms FROM interactions ORDER BY card_id")
+        }
+        let keys = cards.map { [$0["card_id"], $0["stream_id"], $0["contact_id"]] as [Int64] }
+        let first: Int64 = 1 << 40, second: Int64 = 2 << 40
+        let expected: [[Int64]] = [[first + 1, 7, 1], [first + 2, 7, 2], [second + 1, 42, 1], [second + 2, 42, 2], [second + 3, 42, 3]]
+        #expect(keys == expected)
+        #expect(cards[2]["outcome"] == "completed" && cards[2]["talk_ms"] == 60_000)
+        #expect(cards.map { $0["outcome"] as String? } == ["abandoned", "abandoned", "completed", "abandoned", "overflowed_to_ivr"])
+        // A caller's history is still read through the index, which leaves out the unidentified callers.
+        let plan = try database.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM interactions WHERE customer_id = ? ORDER BY received_at",
+                             arguments: ["C-1"]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("interactions_customer") }, "\(plan)")
+    }
+
+    @Test func aContactIdBeyondTheCardKeyIsRefused() throws {
+        let largest: Int64 = 3 << 40 + (1 << 40 - 1)
+        #expect(try CardKey.cardID(streamNumber: 3, contact: CardKey.contactLimit - 1) == largest)
+        #expect(throws: CRMError.self) { try CardKey.cardID(streamNumber: 3, contact: CardKey.contactLimit) }
+    }
 }
 
 @Suite struct ThreadPriorityTests {

@@ -14,6 +14,7 @@ struct CRMBench: ParsableCommand {
     @Option(help: "Caller lookups to time.") var lookups = 2_000_000
     @Option(help: "Contacts whose events the store writes.") var contacts = 200_000
     @Option(help: "Events per transaction, as the store batches them.") var batch = 4096
+    @Flag(help: "Contacts without a customer or IVR data, as `acd-bench e2e` submits them.") var anonymous = false
 
     func run() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("acd-bench-crm-\(getpid()).sqlite").path
@@ -41,7 +42,7 @@ struct CRMBench: ParsableCommand {
         for n in 0..<lookups where directory.profile(customerID: nil, ani: phones[n & 4095]) != nil { hits += 1 }
         let lookupNanoseconds = Double(monotonicNanoseconds() - start) / Double(lookups)
 
-        let events = try Self.events(contacts: contacts)
+        let events = try Self.events(contacts: contacts, anonymous: anonymous)
         let writer = CallCardWriter(database: database)
         _ = try writer.follow(stream: 1)
         start = monotonicNanoseconds()
@@ -57,7 +58,7 @@ struct CRMBench: ParsableCommand {
     }
 
     /// The events of `contacts` contacts each answered, completed and wrapped up by one agent.
-    static func events(contacts: Int) throws -> [Event] {
+    static func events(contacts: Int, anonymous: Bool) throws -> [Event] {
         let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1], wrapUp: .manual)
         var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
         var now = Instant(seconds: 1_800_000_000)
@@ -68,9 +69,12 @@ struct CRMBench: ParsableCommand {
         for n in 1...contacts {
             let id = ContactID(UInt64(n))
             now = now.adding(milliseconds: 100)
-            events += engine.handle(.submit(ContactSubmission(
-                tenant: "t", queue: "q", channel: .voice, profile: CustomerProfile(customerID: "C-\(n)"),
-                ivrData: ["intent": "billing"])), now: now)
+            let submission = anonymous
+                ? ContactSubmission(tenant: "t", queue: "q", channel: .voice)
+                : ContactSubmission(
+                    tenant: "t", queue: "q", channel: .voice, profile: CustomerProfile(customerID: "C-\(n)"),
+                    ivrData: ["intent": "billing"])
+            events += engine.handle(.submit(submission), now: now)
             events += engine.handle(.accept("a", id), now: now.adding(milliseconds: 10))
             events += engine.handle(.complete("a", id), now: now.adding(milliseconds: 50))
             events += engine.handle(.endWrapUp("a", id), now: now.adding(milliseconds: 60))
