@@ -122,6 +122,21 @@ struct LoadGenerator {
                     }
                     refused += try desktops.replyBodyFields().count { $0 == Acd_V1_AgentReply.errorField }
                 }
+                // A step that fell behind leaves contacts queued. The desktops answer them, uncounted, until the
+                // offers stop: left ringing, each would hold its agent for the offer timeout, and the next step
+                // would start with fewer agents and a backlog that is not its own.
+                var lastOffer = monotonicNanoseconds()
+                let drainDeadline = lastOffer + 60_000_000_000
+                while monotonicNanoseconds() - lastOffer < 300_000_000, monotonicNanoseconds() < drainDeadline {
+                    try waitForTraffic([events.pollable, desktops.pollable], timeoutMilliseconds: 20)
+                    for payload in try events.payloads(limit: 4096) {
+                        guard let offer = ClientFrames.offer(in: payload) else { continue }
+                        lastOffer = monotonicNanoseconds()
+                        try desktops.send(offer.agentID, .accept, contact: offer.contactID)
+                        try desktops.send(offer.agentID, .complete, contact: offer.contactID)
+                    }
+                    _ = try desktops.replyBodyFields()
+                }
             } catch {
                 FileHandle.standardError.write(Data("load generator (desktops): \(error)\n".utf8))
             }
