@@ -48,12 +48,14 @@ let package = Package(
             name: "ACDProtocol",
             dependencies: ["RoutingCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // SQLite's process-wide settings, made before the first database opens (in C: `sqlite3_config` is variadic).
+        .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The CRM database (SQLite through GRDB): customers, agents, call cards, and the store that follows the
         // daemon's event stream into it.
         .target(
             name: "CRMStore",
             dependencies: [
-                "RoutingCore", "ACDProtocol", "ZeroMQ",
+                "RoutingCore", "ACDProtocol", "ZeroMQ", "CSQLiteSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, to bind the call card's columns without boxing each value.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -122,12 +124,17 @@ let package = Package(
         .testTarget(name: "RoutingRulesTests", dependencies: ["RoutingRules", "RoutingCore"]),
         .testTarget(
             name: "acddTests",
-            dependencies: ["acdd", "ACDDaemon", "ZeroMQ", "ACDProtocol", "ACDClient", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "acdd", "ACDDaemon", "ZeroMQ", "ACDProtocol", "ACDClient", "CRMStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(
             name: "CRMStoreTests",
-            dependencies: ["CRMStore", "ACDProtocol", "RoutingCore", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "CRMStore", "ACDProtocol", "RoutingCore", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "ACDProtocolTests", dependencies: ["ACDProtocol", "RoutingCore", "ACDClient"]),
     ],

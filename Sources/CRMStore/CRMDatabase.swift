@@ -1,3 +1,4 @@
+import CSQLiteSetup
 import GRDB
 
 /// The CRM database file: one `DatabasePool` (WAL, so the profile cache reads while the store writes) that owns
@@ -6,7 +7,13 @@ public final class CRMDatabase: Sendable {
     public let pool: DatabasePool
     public let path: String
 
+    /// `acd_sqlite_configure`'s result, once per process, before this module opens any database; code that opens
+    /// SQLite databases by other means reads it first. SQLITE_MISUSE (a database was opened before) leaves
+    /// SQLite's defaults, which are slower, not wrong.
+    public static let sqliteSetup = acd_sqlite_configure()
+
     public init(path: String) throws(CRMError) {
+        _ = Self.sqliteSetup
         self.path = path
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true

@@ -1,6 +1,7 @@
 @testable import CRMStore
 import Foundation
 import GRDB
+import GRDBSQLite
 import RoutingCore
 import Synchronization
 import Testing
@@ -265,6 +266,7 @@ final class TemporaryCRM {
         let events = try Self.dayOfEvents()
         let completed = try #require(events.first { if case .completed = $0.kind { true } else { false } })
         do {
+            _ = CRMDatabase.sqliteSetup
             let v1 = try DatabaseQueue(path: path)
             try CRMSchema.migrator.migrate(v1, upTo: "v1: customers, agents, skills, interactions, event cursor")
             try v1.write { db in
@@ -299,6 +301,12 @@ final class TemporaryCRM {
                              arguments: ["C-1"]).map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.contains("interactions_customer") }, "\(plan)")
+    }
+
+    /// Multi-thread mode and no memory statistics took effect: SQLite was not initialized before.
+    @Test func sqliteIsSetUpBeforeItsFirstDatabase() throws {
+        _ = try TemporaryCRM()
+        #expect(CRMDatabase.sqliteSetup == SQLITE_OK)
     }
 
     @Test func aContactIdBeyondTheCardKeyIsRefused() throws {

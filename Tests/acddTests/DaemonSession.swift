@@ -1,4 +1,5 @@
 import ACDProtocol
+import CRMStore
 import Foundation
 import GRDB
 import Testing
@@ -123,6 +124,7 @@ struct ScratchDirectory: ~Copyable {
 
 /// The CRM database opened as any other SQL client would, waiting its turn while acdd writes.
 func crmDatabase(_ path: String) throws -> DatabaseQueue {
+    _ = CRMDatabase.sqliteSetup
     var configuration = Configuration()
     configuration.busyMode = .timeout(5)
     return try DatabaseQueue(path: path, configuration: configuration)
