@@ -18,7 +18,7 @@ public final class CallCardWriter {
     @exclusivity(unchecked) public private(set) var orphanEvents = 0
 
     /// Cards of contacts still in progress, so that each event does not read its card back.
-    @exclusivity(unchecked) private var openCards: [UInt64: CallCard] = [:]
+    @exclusivity(unchecked) private var openCards = OpenCardTable()
     /// How many contacts' cards the writer holds: those still queued, offered, connected or in wrap-up.
     public var openCardCount: Int { openCards.count }
     private let texts = BindingArena()
