@@ -83,12 +83,20 @@ public final class CallCardWriter {
                     if try apply(event, stream: stream, batch: &batch) == false { orphans += 1 }
                     didWork(1)
                 }
+                var unsaved: [CallCard] = []
+                unsaved.reserveCapacity(Self.insertRows)
                 for card in batch.dirty {
                     card.isDirty = false
-                    try card.save(insert: batch.insertCard, update: batch.updateCard)
+                    if card.isSaved {
+                        try card.update(through: batch.updateCard)
+                    } else {
+                        unsaved.append(card)
+                        if unsaved.count == Self.insertRows { try insert(&unsaved, batch) }
+                    }
                     if card.isFinished { openCards[card.contactID] = nil }
                     didWork(Self.cardSaveWork)
                 }
+                try insert(&unsaved, batch)
                 try batch.finish()
                 try db.execute(sql: """
                     INSERT INTO event_cursor (stream_id, last_sequence, updated_at) VALUES (?, ?, ?)
@@ -104,10 +112,29 @@ public final class CallCardWriter {
         orphanEvents += orphans
     }
 
+    /// New cards go in `insertRows` at a time; fewer, at the end of a batch, one by one.
+    static let insertRows = 16
+
+    /// Inserts `cards` (`insertRows` of them, or fewer one by one) and empties the list.
+    private func insert(_ cards: inout [CallCard], _ batch: Batch) throws {
+        if cards.count == Self.insertRows {
+            for (row, card) in cards.enumerated() { card.bindInsert(to: batch.insertCards, row: Int32(row)) }
+            try batch.insertCards.run()
+        } else {
+            for card in cards {
+                card.bindInsert(to: batch.insertCard, row: 0)
+                try batch.insertCard.run()
+            }
+        }
+        for card in cards { card.isSaved = true }
+        cards.removeAll(keepingCapacity: true)
+    }
+
     /// What one transaction works with: its statements, looked up once, and the cards it changed.
     private struct Batch {
         let db: Database
         let insertCard: DirectStatement
+        let insertCards: DirectStatement
         let updateCard: DirectStatement
         let rememberLastAgent: DirectStatement
         var dirty: [CallCard] = []
@@ -118,7 +145,8 @@ public final class CallCardWriter {
 
         init(_ db: Database, texts: BindingArena) throws {
             self.db = db
-            insertCard = try DirectStatement(db, sql: CallCard.insertSQL, texts: texts)
+            insertCard = try DirectStatement(db, sql: CallCard.insertSQL(rows: 1), texts: texts)
+            insertCards = try DirectStatement(db, sql: CallCard.insertSQL(rows: CallCardWriter.insertRows), texts: texts)
             updateCard = try DirectStatement(db, sql: CallCard.updateSQL, texts: texts)
             rememberLastAgent = try DirectStatement(
                 db, sql: "UPDATE customers SET last_agent_id = ?1, revision = ?3 WHERE id = ?2 AND last_agent_id IS NOT ?1",
