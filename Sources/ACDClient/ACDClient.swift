@@ -141,13 +141,16 @@ public final class EventSubscription {
         try payloads(limit: limit).map { try Acd_V1_Event(serializedBytes: $0) }
     }
 
+    /// Queue statistics (`stats.<tenant>.<queue>`) are not events; built once, not for every message.
+    private static let statisticsTopic = Array("stats.".utf8)
+
     /// The binary events already arrived, undecoded: a client that wants only some kinds can look at
     /// `EventKindPeek.fieldNumber` first and decode those alone.
     public func payloads(limit: Int = 10_000) throws -> [[UInt8]] {
         var payloads: [[UInt8]] = []
         // A message is the topic, then one or more events: those of one command under that topic.
         while payloads.count < limit, let frames = try socket.receive(dontWait: true), frames.count >= 2 {
-            if frames[0].starts(with: Array("stats.".utf8)) { continue }
+            if frames[0].starts(with: Self.statisticsTopic) { continue }
             payloads.append(contentsOf: frames.dropFirst())
         }
         return payloads
