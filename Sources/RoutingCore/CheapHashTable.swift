@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A key the engine's own tables can hash without `Hasher`.
-protocol CheapHashable {
+/// A key the engine's own tables (and the CRM store's open cards) can hash without `Hasher`.
+public protocol CheapHashable {
     var cheapHash: UInt64 { get }
     /// Identity as the table sees it; for strings, the same UTF-8 bytes.
     func isSameKey(as other: Self) -> Bool
@@ -13,12 +13,12 @@ protocol CheapHashable {
 
 extension String: CheapHashable {
     /// FNV-1a over the UTF-8 bytes.
-    var cheapHash: UInt64 {
+    public var cheapHash: UInt64 {
         if let hash = utf8.withContiguousStorageIfAvailable(Self.fnv1a) { return hash }
         return Array(utf8).withUnsafeBufferPointer(Self.fnv1a)
     }
 
-    func isSameKey(as other: String) -> Bool {
+    public func isSameKey(as other: String) -> Bool {
         // Only called when the byte hashes are equal: `==` answers for the same bytes, and its fast path (two
         // words for a short ASCII string) is cheaper than comparing them.
         if self == other { return true }
@@ -45,58 +45,72 @@ extension String: CheapHashable {
 
 /// The table mixes the bits itself, so an integer is its own hash.
 extension Int64: CheapHashable {
-    var cheapHash: UInt64 { UInt64(bitPattern: self) }
-    func isSameKey(as other: Int64) -> Bool { self == other }
+    public var cheapHash: UInt64 { UInt64(bitPattern: self) }
+    public func isSameKey(as other: Int64) -> Bool { self == other }
 }
 
 /// Contact ids are sequential: the golden-ratio mixing spreads them evenly over the table.
 extension ContactID: CheapHashable {
-    var cheapHash: UInt64 { rawValue }
-    func isSameKey(as other: ContactID) -> Bool { self == other }
+    public var cheapHash: UInt64 { rawValue }
+    public func isSameKey(as other: ContactID) -> Bool { self == other }
 }
 
 extension AgentID: CheapHashable {
-    var cheapHash: UInt64 { rawValue.cheapHash }
-    func isSameKey(as other: AgentID) -> Bool { rawValue.isSameKey(as: other.rawValue) }
+    public var cheapHash: UInt64 { rawValue.cheapHash }
+    public func isSameKey(as other: AgentID) -> Bool { rawValue.isSameKey(as: other.rawValue) }
 }
 
-/// Keys to slot numbers, for the lookups every command makes (contact id, agent id, tenant, queue, timer delay).
+/// Keys to values (the engine's: slot numbers), for the lookups every command makes (contact id, agent id,
+/// tenant, queue, timer delay) and for every event the CRM store applies (its open cards by contact id).
 ///
 /// `Dictionary` hashes with SipHash seeded per process; with the table lookups of a routing cycle that was about
 /// an eighth of its instructions (callgrind, bench/README.md). Keys here are agent ids, tenant and queue names
-/// from the rules and the admin interface (a submission can look up a name, never add one), so FNV-1a is
-/// enough: a collision costs a probe. Keys are compared by their bytes: two spellings of the same text in
-/// different Unicode normal forms are two ids. Open addressing, linear probing, deletion by shifting followers
-/// back (no tombstones), load at most 3/4.
-struct CheapHashTable<Key: CheapHashable> {
+/// from the rules and the admin interface (a submission can look up a name, never add one), and the engine's own
+/// contact ids, so FNV-1a is enough: a collision costs a probe. Keys are compared by their bytes: two spellings of
+/// the same text in different Unicode normal forms are two ids. Open addressing, linear probing, deletion by
+/// shifting followers back (no tombstones), load at most 3/4. Inlinable, so that another module's use is
+/// specialized as the engine's is.
+public struct CheapHashTable<Key: CheapHashable, Value> {
     /// Hash, value and key side by side: a lookup touches one cache line, not one per array.
-    fileprivate struct Entry {
-        var hash: UInt64
-        var slot: Int32
-        var key: Key
+    @usableFromInline
+    struct Entry {
+        @usableFromInline var hash: UInt64
+        @usableFromInline var value: Value
+        @usableFromInline var key: Key
+
+        @inlinable
+        init(hash: UInt64, value: Value, key: Key) {
+            self.hash = hash
+            self.value = value
+            self.key = key
+        }
     }
 
-    private var entries: [Entry?]
+    @usableFromInline var entries: [Entry?]
     /// 64 minus log2 of the capacity.
-    private var shift: UInt64 = 60
-    private(set) var count = 0
+    @usableFromInline var shift: UInt64 = 60
+    @usableFromInline var storedCount = 0
+    @inlinable public var count: Int { storedCount }
 
-    init() {
+    @inlinable
+    public init() {
         entries = Array(repeating: nil, count: 16)
     }
 
-    private var mask: Int { entries.count - 1 }
+    @inlinable
+    var mask: Int { entries.count - 1 }
 
     /// The high bits of the hash times the golden ratio: FNV-1a's low bits depend only on the low bits of each byte.
-    @inline(__always)
-    private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+    @inlinable @inline(__always)
+    func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift) }
 
-    subscript(key: Key) -> Int32? {
+    @inlinable
+    public subscript(key: Key) -> Value? {
         get {
             let hash = key.cheapHash
             var i = home(hash)
             while let stored = entries[i] {
-                if stored.hash == hash, stored.key.isSameKey(as: key) { return stored.slot }
+                if stored.hash == hash, stored.key.isSameKey(as: key) { return stored.value }
                 i = (i + 1) & mask
             }
             return nil
@@ -107,25 +121,28 @@ struct CheapHashTable<Key: CheapHashable> {
     }
 
     /// Every value, in no particular order.
-    var values: [Int32] {
-        entries.compactMap { $0?.slot }
+    @inlinable
+    public var values: [Value] {
+        entries.compactMap { $0?.value }
     }
 
-    private mutating func insert(_ key: Key, _ hash: UInt64, _ value: Int32) {
+    @inlinable
+    mutating func insert(_ key: Key, _ hash: UInt64, _ value: Value) {
         if (count + 1) * 4 > entries.count * 3 { grow() }
         var i = home(hash)
         while let stored = entries[i] {
             if stored.hash == hash, stored.key.isSameKey(as: key) {
-                entries[i]!.slot = value
+                entries[i]!.value = value
                 return
             }
             i = (i + 1) & mask
         }
-        entries[i] = Entry(hash: hash, slot: value, key: key)
-        count += 1
+        entries[i] = Entry(hash: hash, value: value, key: key)
+        storedCount += 1
     }
 
-    private mutating func remove(_ key: Key) {
+    @inlinable
+    mutating func remove(_ key: Key) {
         let hash = key.cheapHash
         var i = home(hash)
         while true {
@@ -133,7 +150,7 @@ struct CheapHashTable<Key: CheapHashable> {
             if stored.hash == hash, stored.key.isSameKey(as: key) { break }
             i = (i + 1) & mask
         }
-        count -= 1
+        storedCount -= 1
         // Move later entries of the probe run into the hole when that brings them no further from home.
         var hole = i
         var j = (i + 1) & mask
@@ -149,14 +166,15 @@ struct CheapHashTable<Key: CheapHashable> {
         entries[hole] = nil
     }
 
-    private mutating func grow() {
+    @inlinable
+    mutating func grow() {
         let old = entries
         entries = Array(repeating: nil, count: old.count * 2)
         shift -= 1
-        count = 0
-        for case let entry? in old { insert(entry.key, entry.hash, entry.slot) }
+        storedCount = 0
+        for case let entry? in old { insert(entry.key, entry.hash, entry.value) }
     }
 }
 
-extension CheapHashTable: Sendable where Key: Sendable {}
-extension CheapHashTable.Entry: Sendable where Key: Sendable {}
+extension CheapHashTable: Sendable where Key: Sendable, Value: Sendable {}
+extension CheapHashTable.Entry: Sendable where Key: Sendable, Value: Sendable {}

@@ -13,7 +13,7 @@ struct ContactIndex {
     /// (a contact closed on arrival).
     private var window: Deque<Int32> = []
     private var base: UInt64 = 0
-    private var veterans = CheapHashTable<ContactID>()
+    private var veterans = CheapHashTable<ContactID, Int32>()
     private let windowLimit: Int
     private(set) var count = 0
 

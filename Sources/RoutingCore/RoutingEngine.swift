@@ -7,9 +7,9 @@
 public struct RoutingEngine: Sendable {
     // Rules, interned so that indices held by agents and contacts survive a rule swap.
     var tenants: [TenantSlot] = []
-    var tenantIndex = CheapHashTable<String>()
+    var tenantIndex = CheapHashTable<String, Int32>()
     var queues: [QueueSlot] = []
-    var queueIndex = CheapHashTable<QueueName>()
+    var queueIndex = CheapHashTable<QueueName, Int32>()
     var agentStatesByQueue = AgentStatesByQueue()
     var internedSkillCount: Int32 = 0
 
@@ -19,7 +19,7 @@ public struct RoutingEngine: Sendable {
     var laneGeneration: UInt32 = 0
 
     var agents: [AgentRecord] = []
-    var agentIndex = CheapHashTable<AgentID>()
+    var agentIndex = CheapHashTable<AgentID, Int32>()
     var freeAgentSlots: [Int32] = []
 
     var contacts: [ContactRecord?] = []

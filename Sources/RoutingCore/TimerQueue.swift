@@ -13,7 +13,7 @@ struct TimerQueue {
         static func < (lhs: Head, rhs: Head) -> Bool { (lhs.due, lhs.sequence) < (rhs.due, rhs.sequence) }
     }
 
-    private var listByDelay = CheapHashTable<Int64>()
+    private var listByDelay = CheapHashTable<Int64, Int32>()
     private var lists: [Deque<TimerEntry>] = []
     private var delayOfList: [Int64] = []
     private var unusedLists: [Int] = []

@@ -166,7 +166,7 @@ import Testing
     /// The old hash table, still the index of names; its contact-id conformance is kept for the veterans.
     @Test func cheapHashTableAgreesWithADictionaryForSequentialIds() {
         var generator = SplitMix64(seed: 5)
-        var table = CheapHashTable<ContactID>()
+        var table = CheapHashTable<ContactID, Int32>()
         var reference: [UInt64: Int32] = [:]
         var nextID: UInt64 = 1
         for round in 0..<60_000 {
@@ -192,7 +192,7 @@ import Testing
 @Suite struct CheapHashTableTests {
     @Test func agreesWithADictionaryThroughGrowthOverwriteAndDeletion() {
         var generator = SplitMix64(seed: 9)
-        var table = CheapHashTable<String>()
+        var table = CheapHashTable<String, Int32>()
         var reference: [String: Int32] = [:]
         // Few distinct keys, so that inserts overwrite and deletions hit long probe runs.
         for round in 0..<40_000 {
@@ -215,7 +215,7 @@ import Testing
     }
 
     @Test func keysAreTheirBytes() {
-        var table = CheapHashTable<String>()
+        var table = CheapHashTable<String, Int32>()
         table["caf\u{E9}"] = 1
         table["cafe\u{301}"] = 2
         #expect(table["caf\u{E9}"] == 1 && table["cafe\u{301}"] == 2 && table.count == 2)

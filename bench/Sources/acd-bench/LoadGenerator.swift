@@ -99,6 +99,10 @@ struct LoadGenerator {
             do {
                 let desktops = try DesktopConnection(context: context, endpoint: target.agents, name: "desk")
                 let events = try EventSubscription(context: context, endpoint: target.events, topics: ["agent."])
+                func answer(_ offer: (contactID: UInt64, agentID: String)) throws {
+                    try desktops.send(offer.agentID, .accept, contact: offer.contactID)
+                    try desktops.send(offer.agentID, .complete, contact: offer.contactID)
+                }
                 usleep(100_000)
                 step.desktopsReady.store(true, ordering: .releasing)
                 var first: UInt64 = 0
@@ -117,8 +121,7 @@ struct LoadGenerator {
                             _ = histogram.record(max(1, (lastHandled &- due) / 1000))
                             handled += 1
                         }
-                        try desktops.send(offer.agentID, .accept, contact: offer.contactID)
-                        try desktops.send(offer.agentID, .complete, contact: offer.contactID)
+                        try answer(offer)
                     }
                     refused += try desktops.replyBodyFields().count { $0 == Acd_V1_AgentReply.errorField }
                 }
@@ -132,8 +135,7 @@ struct LoadGenerator {
                     for payload in try events.payloads(limit: 4096) {
                         guard let offer = ClientFrames.offer(in: payload) else { continue }
                         lastOffer = monotonicNanoseconds()
-                        try desktops.send(offer.agentID, .accept, contact: offer.contactID)
-                        try desktops.send(offer.agentID, .complete, contact: offer.contactID)
+                        try answer(offer)
                     }
                     _ = try desktops.replyBodyFields()
                 }
