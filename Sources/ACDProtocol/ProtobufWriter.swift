@@ -80,12 +80,14 @@ struct ProtobufWriter {
     @inline(__always)
     private mutating func tag(_ field: UInt64, wireType: UInt64) { varint(field << 3 | wireType) }
 
+    @inline(__always)
     mutating func uint64(_ field: UInt64, _ value: UInt64) {
         guard value != 0 else { return }
         tag(field, wireType: 0)
         varint(value)
     }
 
+    @inline(__always)
     mutating func int64(_ field: UInt64, _ value: Int64) {
         guard value != 0 else { return }
         tag(field, wireType: 0)
@@ -93,18 +95,21 @@ struct ProtobufWriter {
     }
 
     /// A negative `int32` is written sign-extended to 64 bits, as protobuf requires.
+    @inline(__always)
     mutating func int32(_ field: UInt64, _ value: Int32, evenIfZero: Bool = false) {
         guard value != 0 || evenIfZero else { return }
         tag(field, wireType: 0)
         varint(UInt64(bitPattern: Int64(value)))
     }
 
+    @inline(__always)
     mutating func fixed64(_ field: UInt64, _ value: UInt64) {
         guard value != 0 else { return }
         tag(field, wireType: 1)
         withUnsafeBytes(of: value.littleEndian) { append($0.assumingMemoryBound(to: UInt8.self)) }
     }
 
+    @inline(__always)
     mutating func string(_ field: UInt64, _ value: String, evenIfEmpty: Bool = false) {
         guard !value.isEmpty || evenIfEmpty else { return }
         tag(field, wireType: 2)
@@ -121,6 +126,7 @@ struct ProtobufWriter {
 
     /// A nested message; written even when empty, as a set `oneof` member is. Written in place after a one-byte
     /// length, which moves the message along in the rare case it is 128 bytes or longer.
+    @inline(__always)
     mutating func message(_ field: UInt64, _ body: (inout ProtobufWriter) -> Void) {
         tag(field, wireType: 2)
         guard hasRoom(for: 1) else { return }

@@ -89,14 +89,22 @@ public final class ZMQSocket {
     /// Sends a multipart message. Returns false, sending nothing, when `dontWait` and the queue is full.
     @discardableResult
     public func send(_ frames: [[UInt8]], dontWait: Bool = false) throws(ZMQError) -> Bool {
-        for (index, frame) in frames.enumerated() {
-            var flags: Int32 = index < frames.count - 1 ? ZMQ_SNDMORE : 0
+        try send(frames[...], dontWait: dontWait)
+    }
+
+    /// As `send(_:dontWait:)`, for frames that are part of a longer array (a message reused from turn to turn).
+    @discardableResult
+    public func send(_ frames: ArraySlice<[UInt8]>, dontWait: Bool = false) throws(ZMQError) -> Bool {
+        let last = frames.endIndex - 1
+        for index in frames.indices {
+            let frame = frames[index]
+            var flags: Int32 = index < last ? ZMQ_SNDMORE : 0
             if dontWait { flags |= ZMQ_DONTWAIT }
             let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
             if sent < 0 {
                 let error = ZMQError.last()
                 // libzmq queues a multipart message atomically: a would-block can only happen on the first frame.
-                if error.wouldBlock, index == 0 { return false }
+                if error.wouldBlock, index == frames.startIndex { return false }
                 throw error
             }
         }
