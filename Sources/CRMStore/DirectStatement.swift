@@ -48,9 +48,9 @@ struct DirectStatement {
         let changes = code == SQLITE_DONE ? Int(sqlite3_changes(sqlite3_db_handle(handle))) : 0
         let message = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
         sqlite3_reset(handle)
-        // The arena's bytes are about to be reused: no binding may point at them once the statement is back in
-        // GRDB's cache.
-        sqlite3_clear_bindings(handle)
+        // The bindings are left in place, pointing at arena bytes about to be reused: SQLite reads a binding only
+        // when the statement steps, and every run of these statements binds each parameter it reads first (GRDB,
+        // running the same SQL, binds all its arguments). Clearing them cost 2.5 % of the writer's instructions.
         texts.reset()
         guard let message else { return changes }
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
