@@ -247,16 +247,15 @@ public final class RoutingDaemon {
 
     /// Receives one request from `socket` if any, replies with the same envelope; false when none was queued.
     private func serve(_ socket: ZMQSocket, handle: ([UInt8]) -> (reply: [UInt8], events: [Event])) throws -> Bool {
-        guard var frames = try socket.receive(dontWait: true), let payload = frames.last, frames.count >= 2 else { return false }
+        guard let (slot, frameCount) = try outbox.receiveRequest(from: socket), frameCount >= 2 else { return false }
         requestCount += 1
         fireTimers()
-        let (reply, produced) = handle(payload)
+        let (reply, produced) = handle(outbox.replies[slot].frames[frameCount - 1])
         // The reply takes the request's place after its routing frames: no new array for the envelope.
-        frames[frames.count - 1] = reply
-        outbox.replies.append(Outbox.Reply(socket: socket, frames: frames))
+        outbox.replies[slot].frames[frameCount - 1] = reply
+        outbox.replyCount += 1
         publish(produced)
-        outbox.requests += 1
-        if outbox.requests >= Self.requestsPerSend { sendOutbox() }
+        if outbox.replyCount >= Self.requestsPerSend { sendOutbox() }
         return true
     }
 
@@ -276,10 +275,10 @@ public final class RoutingDaemon {
                 logger.error("publishing under \(String(decoding: message.frames[0], as: UTF8.self)) failed: \(error)")
             }
         }
-        for reply in outbox.replies {
+        for reply in outbox.replies[..<outbox.replyCount] {
             do {
                 // Never block the routing thread on one slow client: its reply is dropped, counted and logged.
-                if try !reply.socket.send(reply.frames, dontWait: true) {
+                if try !reply.socket.send(reply.frames[..<reply.count], dontWait: true) {
                     count("reply_dropped")
                     logger.warning("reply dropped: the client's queue is full")
                 }
@@ -485,8 +484,10 @@ public final class RoutingDaemon {
 /// leave together, and each topic gets one message for all the events of the turn (its topic frame, then one
 /// frame per event in sequence order) instead of one per command.
 private struct Outbox {
-    /// A struct, not a tuple: an array of tuples is destroyed through the runtime's generic tuple witness.
+    /// The turn's replies, `replies[..<replyCount]`, each in the frames its request came in. As with `messages`,
+    /// the ones past the count are last turns', kept so that a request is received into their frames' storage.
     var replies: [Reply] = []
+    var replyCount = 0
     /// The turn's messages, one per topic: `messages[..<messageCount]`. The ones past the count are last turns',
     /// kept with their frames' storage: emptying and regrowing every message each turn (frees, allocations,
     /// array growth) was about a tenth of the routing thread's instructions (callgrind, bench/README.md).
@@ -497,7 +498,6 @@ private struct Outbox {
     var lastTopicOfFamily = [(topic: EventTopic, index: Int)?](repeating: nil, count: EventTopics.families.count)
     /// Every event published, for the in-process CRM store; empty without one.
     var handoff: [Event] = []
-    var requests = 0
 
     /// A topic frame, then one frame per event in sequence order: `frames[..<count]`. Frames past the count are
     /// stale, overwritten as the message fills up again.
@@ -540,17 +540,29 @@ private struct Outbox {
         }
     }
 
+    /// A struct, not a tuple: an array of tuples is destroyed through the runtime's generic tuple witness.
     struct Reply {
         var socket: ZMQSocket
+        /// `frames[..<count]`: the request's routing frames, then its payload, which the reply replaces.
         var frames: [[UInt8]]
+        var count: Int
+    }
+
+    /// Receives a request from `socket` into the next reply's frames; returns that reply's index and its number of
+    /// frames, or nil when none was queued. The reply counts once the caller has put its payload in.
+    mutating func receiveRequest(from socket: ZMQSocket) throws(ZMQError) -> (slot: Int, frames: Int)? {
+        if replyCount == replies.count { replies.append(Reply(socket: socket, frames: [], count: 0)) }
+        guard let count = try socket.receive(into: &replies[replyCount].frames, dontWait: true) else { return nil }
+        replies[replyCount].socket = socket
+        replies[replyCount].count = count
+        return (replyCount, count)
     }
 
     mutating func removeAll() {
-        replies.removeAll(keepingCapacity: true)
+        replyCount = 0
         messageCount = 0
         messageIndex.removeAll(keepingCapacity: true)
         for family in lastTopicOfFamily.indices { lastTopicOfFamily[family] = nil }
         handoff.removeAll(keepingCapacity: true)
-        requests = 0
     }
 }

@@ -114,23 +114,36 @@ public final class ZMQSocket {
     /// Receives one whole multipart message; nil when `dontWait` and nothing is queued (or a receive timeout).
     public func receive(dontWait: Bool = false) throws(ZMQError) -> [[UInt8]]? {
         var frames: [[UInt8]] = []
+        guard try receive(into: &frames, dontWait: dontWait) != nil else { return nil }
+        return frames
+    }
+
+    /// As `receive(dontWait:)`, into `frames[..<count]`, reusing the storage of the arrays already there (a daemon
+    /// receives each request into the frames of an earlier one); returns the count. Frames past it are stale.
+    public func receive(into frames: inout [[UInt8]], dontWait: Bool = false) throws(ZMQError) -> Int? {
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
+        var count = 0
         repeat {
-            let flags: Int32 = dontWait && frames.isEmpty ? ZMQ_DONTWAIT : 0
+            let flags: Int32 = dontWait && count == 0 ? ZMQ_DONTWAIT : 0
             if zmq_msg_recv(&message, handle, flags) < 0 {
                 let error = ZMQError.last()
-                if error.wouldBlock, frames.isEmpty { return nil }
+                if error.wouldBlock, count == 0 { return nil }
                 throw error
             }
-            let size = zmq_msg_size(&message)
-            let data = zmq_msg_data(&message)!
-            // Room for a routed request's envelope and body at once, instead of growing the array frame by frame.
-            if frames.isEmpty { frames.reserveCapacity(4) }
-            frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            let bytes = UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))
+            if count < frames.count {
+                frames[count].removeAll(keepingCapacity: true)
+                frames[count].append(contentsOf: bytes)
+            } else {
+                // Room for a routed request's envelope and body at once, instead of growing the array frame by frame.
+                if frames.isEmpty { frames.reserveCapacity(4) }
+                frames.append(Array(bytes))
+            }
+            count += 1
         } while zmq_msg_more(&message) != 0
-        return frames
+        return count
     }
 
     /// Whether a whole message can be received now, waiting up to `timeout` milliseconds (-1: forever).
