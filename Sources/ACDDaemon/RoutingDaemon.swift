@@ -39,7 +39,7 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) private var nextStatisticsPush = Instant.epoch
     /// Random per start: subscribers tell this run's sequence numbers from a previous run's.
     public let streamID: UInt64
-    @exclusivity(unchecked) private var replay: EventReplayBuffer
+    private let replay: EventReplayBuffer
     @exclusivity(unchecked) private var customers = CustomerDirectory()
     @exclusivity(unchecked) private var customerHits: Int64 = 0
     @exclusivity(unchecked) private var customerMisses: Int64 = 0
@@ -268,13 +268,7 @@ public final class RoutingDaemon {
     /// Sends what the outbox holds: the events first (an offer is what a waiting caller needs), then the replies.
     private func sendOutbox() {
         crmStore?.handoff.hand(&outbox.handoff)
-        for message in outbox.messages[..<outbox.messageCount] {
-            do {
-                try events.send(message.frames[..<message.count], dontWait: true)
-            } catch {
-                logger.error("publishing under \(String(decoding: message.frames[0], as: UTF8.self)) failed: \(error)")
-            }
-        }
+        sendEvents()
         for reply in outbox.replies[..<outbox.replyCount] {
             do {
                 // Never block the routing thread on one slow client: its reply is dropped, counted and logged.
@@ -287,6 +281,30 @@ public final class RoutingDaemon {
             }
         }
         outbox.removeAll()
+    }
+
+    /// Sends the outbox's topic messages, and only those.
+    private func sendEvents() {
+        for message in outbox.messages[..<outbox.messageCount] {
+            do {
+                try send(message)
+            } catch {
+                logger.error("publishing under \(String(decoding: message.topic, as: UTF8.self)) failed: \(error)")
+            }
+        }
+        outbox.removeMessages()
+    }
+
+    /// The topic, then each event's bytes from the replay buffer. The events socket never refuses a message (it
+    /// drops what a slow subscriber cannot take, and the subscriber catches up by sequence number).
+    private func send(_ message: Outbox.TopicMessage) throws(ZMQError) {
+        _ = try message.topic.withUnsafeBytes { topic in
+            Result { () throws(ZMQError) in try events.sendFrame(topic, more: true, dontWait: true) }
+        }.get()
+        let last = message.count - 1
+        for index in 0...last {
+            try events.sendFrame(replay.payload(of: message.events[index]), more: index < last, dontWait: true)
+        }
     }
 
     private func run(_ command: Command) -> [Event] {
@@ -470,10 +488,12 @@ public final class RoutingDaemon {
     private func publish(_ produced: [Event]) {
         if crmStore != nil { outbox.handoff.append(contentsOf: produced) }
         for event in produced {
-            let payload = EventEncoder.encode(event, streamID: streamID)
-            replay.append(payload)
+            // The outbox sends its events' bytes from the replay buffer: one it still holds must not be dropped.
+            // The replies stay: the request being served may own the next one's place.
+            if replay.isFull, replay.oldestSequence >= outbox.firstEventSequence { sendEvents() }
+            EventEncoder.encode(event, streamID: streamID) { replay.append($0) }
             EventTopics.forEachTopic(of: event) { topic in
-                if subscriptions.wants(topic) { outbox.add(payload, under: topic) }
+                if subscriptions.wants(topic) { outbox.add(event.sequence, under: topic) }
             }
         }
     }
@@ -499,17 +519,21 @@ private struct Outbox {
     /// Every event published, for the in-process CRM store; empty without one.
     var handoff: [Event] = []
 
-    /// A topic frame, then one frame per event in sequence order: `frames[..<count]`. Frames past the count are
-    /// stale, overwritten as the message fills up again.
+    /// The smallest sequence number of an event in `messages`; `UInt64.max` when there is none.
+    var firstEventSequence = UInt64.max
+
+    /// A topic frame, then one frame per event in sequence order, `events[..<count]`, each sent from the replay
+    /// buffer. Sequence numbers past the count are stale, overwritten as the message fills up again.
     struct TopicMessage {
-        var frames: [[UInt8]]
+        var topic: [UInt8]
+        var events: [UInt64]
         var count: Int
 
-        mutating func append(_ frame: [UInt8]) {
-            if count < frames.count {
-                frames[count] = frame
+        mutating func append(_ sequence: UInt64) {
+            if count < events.count {
+                events[count] = sequence
             } else {
-                frames.append(frame)
+                events.append(sequence)
             }
             count += 1
         }
@@ -518,23 +542,24 @@ private struct Outbox {
     /// The topic's bytes are built once, when the turn's first event under it opens its message. The events of
     /// one command mostly go to the topics of the one before (the same agent, the same contact): the last topic
     /// of the family is compared before the index is hashed.
-    mutating func add(_ payload: [UInt8], under topic: EventTopic) {
+    mutating func add(_ sequence: UInt64, under topic: EventTopic) {
+        firstEventSequence = min(firstEventSequence, sequence)
         let family = topic.family
         if let last = lastTopicOfFamily[family], last.topic == topic {
-            messages[last.index].append(payload)
+            messages[last.index].append(sequence)
         } else if let index = messageIndex[topic] {
-            messages[index].append(payload)
+            messages[index].append(sequence)
             lastTopicOfFamily[family] = (topic, index)
         } else {
             let index = messageCount
             messageIndex[topic] = index
             lastTopicOfFamily[family] = (topic, index)
             if index < messages.count {
+                messages[index].topic = topic.bytes
                 messages[index].count = 0
-                messages[index].append(topic.bytes)
-                messages[index].append(payload)
+                messages[index].append(sequence)
             } else {
-                messages.append(TopicMessage(frames: [topic.bytes, payload], count: 2))
+                messages.append(TopicMessage(topic: topic.bytes, events: [sequence], count: 1))
             }
             messageCount += 1
         }
@@ -560,9 +585,14 @@ private struct Outbox {
 
     mutating func removeAll() {
         replyCount = 0
+        removeMessages()
+        handoff.removeAll(keepingCapacity: true)
+    }
+
+    mutating func removeMessages() {
         messageCount = 0
+        firstEventSequence = .max
         messageIndex.removeAll(keepingCapacity: true)
         for family in lastTopicOfFamily.indices { lastTopicOfFamily[family] = nil }
-        handoff.removeAll(keepingCapacity: true)
     }
 }

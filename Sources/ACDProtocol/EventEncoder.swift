@@ -16,6 +16,17 @@ public enum EventEncoder {
         }
     }
 
+    /// As `encode(_:streamID:)`, handing the bytes to `consume`, valid only during that call: the daemon copies
+    /// them straight into its replay buffer, without an array per event.
+    public static func encode(_ event: Event, streamID: UInt64, consume: (UnsafeRawBufferPointer) -> Void) {
+        switch event.kind {
+        case .agentAdded, .skillsChanged:
+            WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary).withUnsafeBytes(consume)
+        default:
+            ProtobufWriter.withBytes({ write(event, streamID: streamID, into: &$0) }, consume: consume)
+        }
+    }
+
     private static func write(_ event: Event, streamID: UInt64, into writer: inout ProtobufWriter) {
         writer.uint64(1, event.sequence)
         writer.int64(2, event.at.milliseconds)

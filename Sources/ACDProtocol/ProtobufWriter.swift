@@ -20,14 +20,26 @@ struct ProtobufWriter {
     /// The bytes `body` writes. `body` may run more than once (when `capacity` is too small), so it must write
     /// the same every time.
     static func bytes(capacity estimate: Int = 256, _ body: (inout ProtobufWriter) -> Void) -> [UInt8] {
+        var result: [UInt8] = []
+        withBytes(capacity: estimate, body) { result = Array($0) }
+        return result
+    }
+
+    /// As `bytes(capacity:_:)`, handing the bytes to `consume` instead, valid only during that call: for a caller
+    /// that copies them where they are kept, without an array in between.
+    static func withBytes(
+        capacity estimate: Int = 256, _ body: (inout ProtobufWriter) -> Void, consume: (UnsafeRawBufferPointer) -> Void
+    ) {
         var capacity = max(estimate, 16)
         while true {
-            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> [UInt8]? in
+            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> Bool in
                 var writer = ProtobufWriter(base: scratch.baseAddress!, capacity: scratch.count)
                 body(&writer)
-                return writer.overflowed ? nil : Array(UnsafeBufferPointer(start: scratch.baseAddress, count: writer.count))
+                guard !writer.overflowed else { return false }
+                consume(UnsafeRawBufferPointer(start: scratch.baseAddress, count: writer.count))
+                return true
             }
-            if let written { return written }
+            if written { return }
             capacity *= 2
         }
     }

@@ -97,18 +97,26 @@ public final class ZMQSocket {
     public func send(_ frames: ArraySlice<[UInt8]>, dontWait: Bool = false) throws(ZMQError) -> Bool {
         let last = frames.endIndex - 1
         for index in frames.indices {
-            let frame = frames[index]
-            var flags: Int32 = index < last ? ZMQ_SNDMORE : 0
-            if dontWait { flags |= ZMQ_DONTWAIT }
-            let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
-            if sent < 0 {
-                let error = ZMQError.last()
-                // libzmq queues a multipart message atomically: a would-block can only happen on the first frame.
-                if error.wouldBlock, index == frames.startIndex { return false }
-                throw error
+            // `withUnsafeBytes` rethrows untyped errors: the result carries the typed one out.
+            let sent = frames[index].withUnsafeBytes { bytes in
+                Result { () throws(ZMQError) in try sendFrame(bytes, more: index < last, dontWait: dontWait) }
             }
+            if try !sent.get() { return false }
         }
         return true
+    }
+
+    /// Sends one frame of a message from memory the caller owns (libzmq copies it); `more` when frames of the same
+    /// message follow. Returns false, sending nothing, when `dontWait` and the queue is full, which libzmq can only
+    /// answer to a message's first frame: it queues a multipart message atomically.
+    @discardableResult
+    public func sendFrame(_ bytes: UnsafeRawBufferPointer, more: Bool, dontWait: Bool = false) throws(ZMQError) -> Bool {
+        var flags: Int32 = more ? ZMQ_SNDMORE : 0
+        if dontWait { flags |= ZMQ_DONTWAIT }
+        if zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 { return true }
+        let error = ZMQError.last()
+        if error.wouldBlock { return false }
+        throw error
     }
 
     /// Receives one whole multipart message; nil when `dontWait` and nothing is queued (or a receive timeout).
