@@ -40,6 +40,7 @@ public final class RoutingDaemon {
     /// Random per start: subscribers tell this run's sequence numbers from a previous run's.
     public let streamID: UInt64
     private let replay: EventReplayBuffer
+    private let encodingScratch = EventEncodingScratch()
     @exclusivity(unchecked) private var customers = CustomerDirectory()
     @exclusivity(unchecked) private var customerHits: Int64 = 0
     @exclusivity(unchecked) private var customerMisses: Int64 = 0
@@ -491,7 +492,7 @@ public final class RoutingDaemon {
             // The outbox sends its events' bytes from the replay buffer: one it still holds must not be dropped.
             // The replies stay: the request being served may own the next one's place.
             if replay.isFull, replay.oldestSequence >= outbox.firstEventSequence { sendEvents() }
-            EventEncoder.encode(event, streamID: streamID) { replay.append($0) }
+            replay.append(encodingScratch.encode(event, streamID: streamID))
             EventTopics.forEachTopic(of: event) { topic in
                 if subscriptions.wants(topic) { outbox.add(event.sequence, under: topic) }
             }

@@ -16,18 +16,7 @@ public enum EventEncoder {
         }
     }
 
-    /// As `encode(_:streamID:)`, handing the bytes to `consume`, valid only during that call: the daemon copies
-    /// them straight into its replay buffer, without an array per event.
-    public static func encode(_ event: Event, streamID: UInt64, consume: (UnsafeRawBufferPointer) -> Void) {
-        switch event.kind {
-        case .agentAdded, .skillsChanged:
-            WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary).withUnsafeBytes(consume)
-        default:
-            ProtobufWriter.withBytes({ write(event, streamID: streamID, into: &$0) }, consume: consume)
-        }
-    }
-
-    private static func write(_ event: Event, streamID: UInt64, into writer: inout ProtobufWriter) {
+    fileprivate static func write(_ event: Event, streamID: UInt64, into writer: inout ProtobufWriter) {
         writer.uint64(1, event.sequence)
         writer.int64(2, event.at.milliseconds)
         switch event.kind {
@@ -156,5 +145,44 @@ extension ProtobufWriter {
             $0.string(3, queue)
             $0.int64(4, milliseconds)
         }
+    }
+}
+
+/// Memory an event publisher encodes its events in, one after the other: as `EventEncoder.encode(_:streamID:)`
+/// without the array per event, and without the closure that would copy each event it captured. Used by one
+/// thread at a time.
+public final class EventEncodingScratch {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+
+    public init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The event's bytes, valid until the next call.
+    public func encode(_ event: Event, streamID: UInt64) -> UnsafeRawBufferPointer {
+        switch event.kind {
+        case .agentAdded, .skillsChanged:
+            let bytes = EventEncoder.encode(event, streamID: streamID)
+            if bytes.count > capacity { grow(to: bytes.count) }
+            base.update(from: bytes, count: bytes.count)
+            return UnsafeRawBufferPointer(start: base, count: bytes.count)
+        default:
+            while true {
+                var writer = ProtobufWriter(base: base, capacity: capacity)
+                EventEncoder.write(event, streamID: streamID, into: &writer)
+                if let written = writer.written { return written }
+                grow(to: capacity * 2)
+            }
+        }
+    }
+
+    private func grow(to newCapacity: Int) {
+        base.deallocate()
+        capacity = newCapacity
+        base = .allocate(capacity: newCapacity)
     }
 }

@@ -12,34 +12,28 @@ struct ProtobufWriter {
     private var count = 0
     private var overflowed = false
 
-    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    /// A writer into `capacity` bytes at `base`, which the caller owns; see `written`.
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity
+    }
+
+    /// The bytes written, or nil when they did not fit: the caller writes them again into more room.
+    var written: UnsafeRawBufferPointer? {
+        overflowed ? nil : UnsafeRawBufferPointer(start: base, count: count)
     }
 
     /// The bytes `body` writes. `body` may run more than once (when `capacity` is too small), so it must write
     /// the same every time.
     static func bytes(capacity estimate: Int = 256, _ body: (inout ProtobufWriter) -> Void) -> [UInt8] {
-        var result: [UInt8] = []
-        withBytes(capacity: estimate, body) { result = Array($0) }
-        return result
-    }
-
-    /// As `bytes(capacity:_:)`, handing the bytes to `consume` instead, valid only during that call: for a caller
-    /// that copies them where they are kept, without an array in between.
-    static func withBytes(
-        capacity estimate: Int = 256, _ body: (inout ProtobufWriter) -> Void, consume: (UnsafeRawBufferPointer) -> Void
-    ) {
         var capacity = max(estimate, 16)
         while true {
-            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> Bool in
+            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> [UInt8]? in
                 var writer = ProtobufWriter(base: scratch.baseAddress!, capacity: scratch.count)
                 body(&writer)
-                guard !writer.overflowed else { return false }
-                consume(UnsafeRawBufferPointer(start: scratch.baseAddress, count: writer.count))
-                return true
+                return writer.written.map { Array($0) }
             }
-            if written { return }
+            if let written { return written }
             capacity *= 2
         }
     }

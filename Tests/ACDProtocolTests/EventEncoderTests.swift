@@ -63,4 +63,13 @@ import Testing
             #expect(decoded == expected, "\(kind)")
         }
     }
+
+    /// A scratch too small for most events grows, and gives every event the bytes `encode` gives it.
+    @Test func theEncodingScratchGivesTheSameBytesAsEncode() {
+        let scratch = EventEncodingScratch(capacity: 16)
+        for (index, kind) in Self.kinds.enumerated() {
+            let event = Event(sequence: UInt64(index) * 1_000_003, at: Instant(milliseconds: 1_800_000_001_000), kind: kind)
+            #expect(Array(scratch.encode(event, streamID: 42)) == EventEncoder.encode(event, streamID: 42), "\(kind)")
+        }
+    }
 }
