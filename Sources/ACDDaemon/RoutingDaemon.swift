@@ -142,6 +142,7 @@ public final class RoutingDaemon {
     private func finishCRMWrites() throws {
         customerFeed?.stop()
         guard let crmStore else { return }
+        crmStore.handoff.hand(&outbox.handoff)
         let deadline = ContinuousClock.now + .seconds(configuration.shutdownFlushSeconds)
         while crmStore.isRunning, !crmStore.progress.hasWritten(through: replay.lastSequence, of: streamID),
               ContinuousClock.now < deadline {
@@ -268,7 +269,8 @@ public final class RoutingDaemon {
 
     /// Sends what the outbox holds: the events first (an offer is what a waiting caller needs), then the replies.
     private func sendOutbox() {
-        crmStore?.handoff.hand(&outbox.handoff)
+        // Events the store's lock kept stay in the outbox, for the next turn.
+        crmStore?.handoff.handIfFree(&outbox.handoff)
         sendEvents()
         for reply in outbox.replies[..<outbox.replyCount] {
             do {
@@ -517,7 +519,7 @@ private struct Outbox {
     /// This turn's topics to their message; `messageIndex` finds a topic's message.
     var messageIndex: [EventTopic: Int] = [:]
     var lastTopicOfFamily = [(topic: EventTopic, index: Int)?](repeating: nil, count: EventTopics.families.count)
-    /// Every event published, for the in-process CRM store; empty without one.
+    /// The events published for the in-process CRM store and not handed to it yet; empty without one.
     var handoff: [Event] = []
 
     /// The smallest sequence number of an event in `messages`; `UInt64.max` when there is none.
@@ -587,7 +589,6 @@ private struct Outbox {
     mutating func removeAll() {
         replyCount = 0
         removeMessages()
-        handoff.removeAll(keepingCapacity: true)
     }
 
     mutating func removeMessages() {

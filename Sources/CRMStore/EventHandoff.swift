@@ -26,17 +26,35 @@ public final class EventHandoff: Sendable {
     /// empty, with storage to reuse. When the store has taken every event before, the two arrays trade places and
     /// no event is copied.
     public func hand(_ events: inout [Event]) {
-        guard !events.isEmpty else { return }
-        let last = events[events.count - 1].sequence
-        let taken = waiting.withLock { waiting in
-            guard waiting.count + events.count <= capacity else { return false }
-            if waiting.isEmpty {
-                swap(&waiting, &events)
-            } else {
-                waiting.append(contentsOf: events)
-            }
-            return true
+        guard let last = events.last?.sequence else { return }
+        let taken = waiting.withLock { put(&events, into: &$0) }
+        settle(&events, through: last, taken: taken)
+    }
+
+    /// As `hand`, unless the store holds the lock at that instant: then `events` stay as they are, for the caller
+    /// to hand with its next ones, and false is returned. The store runs at `SCHED_IDLE`: preempted inside its
+    /// short critical section, it may not run again until a CPU has nothing else to do, and a routing thread
+    /// waiting for the lock would wait as long.
+    @discardableResult
+    public func handIfFree(_ events: inout [Event]) -> Bool {
+        guard let last = events.last?.sequence else { return true }
+        guard let taken = waiting.withLockIfAvailable({ put(&events, into: &$0) }) else { return false }
+        settle(&events, through: last, taken: taken)
+        return true
+    }
+
+    /// Under the lock: whether `events` fit beside those waiting; if so they join them.
+    private func put(_ events: inout [Event], into waiting: inout [Event]) -> Bool {
+        guard waiting.count + events.count <= capacity else { return false }
+        if waiting.isEmpty {
+            swap(&waiting, &events)
+        } else {
+            waiting.append(contentsOf: events)
         }
+        return true
+    }
+
+    private func settle(_ events: inout [Event], through last: UInt64, taken: Bool) {
         if !taken { dropped.add(UInt64(events.count), ordering: .relaxed) }
         latest.store(last, ordering: .relaxed)
         events.removeAll(keepingCapacity: true)

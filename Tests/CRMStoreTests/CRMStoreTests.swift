@@ -196,12 +196,17 @@ final class TemporaryCRM {
         #expect(parsed == data)
     }
 
-    @Test func theHandoffKeepsWhatFitsAndCountsWhatItDrops() {
+    @Test(arguments: [false, true])
+    func theHandoffKeepsWhatFitsAndCountsWhatItDrops(onlyIfFree: Bool) {
         let handoff = EventHandoff(capacity: 3)
         let events = (1...4).map { Event(sequence: $0, at: Instant(seconds: 1), kind: .agentRemoved("a")) }
         func hand(_ range: Range<Int>) {
             var turn = Array(events[range])
-            handoff.hand(&turn)
+            if onlyIfFree {
+                #expect(handoff.handIfFree(&turn), "nobody else holds the lock")
+            } else {
+                handoff.hand(&turn)
+            }
             #expect(turn.isEmpty, "the routing thread's buffer comes back empty, handed or dropped")
         }
         hand(0..<1)  // to an empty handoff: the arrays trade places
@@ -215,6 +220,32 @@ final class TemporaryCRM {
         hand(2..<4)
         handoff.take(into: &taken)
         #expect(taken == Array(events[2..<4]))
+    }
+
+    /// The routing thread hands only when the lock is free and keeps what it could not hand for its next turn:
+    /// against a store taking all the while, every event arrives once and in order.
+    @Test func eventsKeptWhileTheStoreHoldsTheLockArriveLaterInOrder() async {
+        let handoff = EventHandoff(capacity: 1 << 20)
+        let total: UInt64 = 200_000
+        let store = Task.detached {
+            var received: [UInt64] = []
+            var taken: [Event] = []
+            while received.last != total {
+                handoff.take(into: &taken)
+                received += taken.map(\.sequence)
+                taken.removeAll(keepingCapacity: true)
+            }
+            return received
+        }
+        var turn: [Event] = []
+        for sequence in 1...total {
+            turn.append(Event(sequence: sequence, at: Instant(seconds: 1), kind: .agentRemoved("a")))
+            handoff.handIfFree(&turn)
+        }
+        handoff.hand(&turn)
+        let received = await store.value
+        #expect(received == Array(1...total))
+        #expect(handoff.droppedEvents == 0)
     }
 
     @Test func batchesResentAfterARestartAreNotWrittenTwice() throws {
