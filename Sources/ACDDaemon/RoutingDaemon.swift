@@ -298,12 +298,14 @@ public final class RoutingDaemon {
         outbox.removeMessages()
     }
 
-    /// The topic, then each event's bytes from the replay buffer. The events socket never refuses a message (it
-    /// drops what a slow subscriber cannot take, and the subscriber catches up by sequence number).
+    /// The topic, then each event's bytes from the replay buffer. libzmq refuses a message, if at all, at its
+    /// first frame; a refused one is dropped whole, as what a slow subscriber cannot take is, and the subscriber
+    /// catches up by sequence number.
     private func send(_ message: Outbox.TopicMessage) throws(ZMQError) {
-        _ = try message.topic.withUnsafeBytes { topic in
+        let accepted = try message.topic.withUnsafeBytes { topic in
             Result { () throws(ZMQError) in try events.sendFrame(topic, more: true, dontWait: true) }
         }.get()
+        guard accepted else { return }
         let last = message.count - 1
         for index in 0...last {
             try events.sendFrame(replay.payload(of: message.events[index]), more: index < last, dontWait: true)

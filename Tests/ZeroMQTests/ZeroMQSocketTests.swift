@@ -34,6 +34,27 @@ import ZeroMQ
         #expect(try dealer.receive() == [Array("queued".utf8)])
     }
 
+    /// Frames received into earlier ones hold exactly the new bytes, shorter or longer; the ones past the count
+    /// stay as they were. Raw frames sent one by one make one message.
+    @Test func receivingIntoEarlierFramesReplacesTheirBytes() throws {
+        let (router, endpoint) = try boundRouter()
+        let dealer = try socket(.dealer)
+        try dealer.setRoutingID(Array("desk".utf8))
+        try dealer.connect(endpoint)
+        var frames: [[UInt8]] = [Array(repeating: 7, count: 40), Array(repeating: 8, count: 40), [9]]
+        try dealer.send([[1, 2, 3]])
+        #expect(try router.waitForMessage(timeout: 2_000))
+        #expect(try router.receive(into: &frames, dontWait: true) == 2)
+        #expect(frames == [Array("desk".utf8), [1, 2, 3], [9]])
+        let long = [UInt8](repeating: 5, count: 300)
+        try long.withUnsafeBytes { _ = try dealer.sendFrame($0, more: true) }
+        try [UInt8]([6]).withUnsafeBytes { _ = try dealer.sendFrame($0, more: false) }
+        #expect(try router.waitForMessage(timeout: 2_000))
+        #expect(try router.receive(into: &frames, dontWait: true) == 3)
+        #expect(frames == [Array("desk".utf8), long, [6]])
+        #expect(try router.receive(into: &frames, dontWait: true) == nil)
+    }
+
     @Test func receiveWithoutWaitingReturnsNilWhenNothingIsQueued() throws {
         let (router, _) = try boundRouter()
         #expect(try router.receive(dontWait: true) == nil)
