@@ -38,8 +38,10 @@ enum EventTopics {
 }
 
 /// One topic of an event, named by its family (an index into `EventTopics.families`) and, on demand, its bytes.
-/// Hashable, so that the outbox finds a topic's message without building the topic's bytes for every event.
-enum EventTopic: Hashable {
+/// A key of the engine's own hash table, so that the outbox finds a topic's message without building the topic's
+/// bytes for every event, and tells agents apart as the engine does: by the bytes of their ids (Swift's `==`
+/// equates two spellings of one text in different Unicode normal forms, which are two agents and two topics).
+enum EventTopic: CheapHashable {
     case everything
     case system
     case agent(AgentID)
@@ -51,6 +53,25 @@ enum EventTopic: Hashable {
         case .agent: 1
         case .contact: 2
         case .system: 3
+        }
+    }
+
+    var cheapHash: UInt64 {
+        switch self {
+        case .everything: 1
+        case .system: 2
+        case .agent(let agent): agent.cheapHash
+        case .contact(let contact): contact.cheapHash
+        }
+    }
+
+    func isSameKey(as other: EventTopic) -> Bool {
+        switch (self, other) {
+        case (.everything, .everything), (.system, .system): true
+        // Exactly the bytes: the outbox also compares topics without their hashes.
+        case (.agent(let mine), .agent(let theirs)): mine.rawValue.hasSameUTF8(as: theirs.rawValue)
+        case (.contact(let mine), .contact(let theirs)): mine == theirs
+        default: false
         }
     }
 

@@ -32,8 +32,9 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) public private(set) var requestCount = 0
     @exclusivity(unchecked) private var eventBuffer: [Event] = []
     @exclusivity(unchecked) private var outbox = Outbox()
-    /// When each logged-in agent's desktop was last heard from.
-    @exclusivity(unchecked) private var lastHeardFrom: [AgentID: Instant] = [:]
+    /// When each logged-in agent's desktop was last heard from. The engine's table: it tells agent ids apart by
+    /// their bytes, as the engine does, where a `Dictionary` would take two spellings of one text for one agent.
+    @exclusivity(unchecked) private var lastHeardFrom = CheapHashTable<AgentID, Instant>()
     private let heartbeatTimeoutMilliseconds: Int64
     @exclusivity(unchecked) private var nextHeartbeatSweep = Instant.epoch
     @exclusivity(unchecked) private var nextStatisticsPush = Instant.epoch
@@ -226,7 +227,8 @@ public final class RoutingDaemon {
         let now = clock()
         guard now >= nextHeartbeatSweep else { return }
         nextHeartbeatSweep = now.adding(milliseconds: 1000)
-        let silent = lastHeardFrom.filter { now.milliseconds(since: $0.value) > heartbeatTimeoutMilliseconds }.keys.sorted()
+        let silent = lastHeardFrom.keysAndValues
+            .filter { now.milliseconds(since: $0.value) > heartbeatTimeoutMilliseconds }.map(\.key).sorted()
         for agent in silent {
             lastHeardFrom[agent] = nil
             logger.warning("agent \(agent) missed its heartbeats; logging it out")
@@ -435,7 +437,7 @@ public final class RoutingDaemon {
         case .login where !refused: lastHeardFrom[agent] = clock()
         default:
             // One lookup: a desktop's accept, complete and the like come by the thousand per second.
-            if !refused, let known = lastHeardFrom.index(forKey: agent) { lastHeardFrom.values[known] = clock() }
+            if !refused { lastHeardFrom.replaceValue(of: agent, with: clock()) }
         }
     }
 
@@ -519,7 +521,7 @@ private struct Outbox {
     var messages: [TopicMessage] = []
     var messageCount = 0
     /// This turn's topics to their message; `messageIndex` finds a topic's message.
-    var messageIndex: [EventTopic: Int] = [:]
+    var messageIndex = CheapHashTable<EventTopic, Int>()
     var lastTopicOfFamily = [(topic: EventTopic, index: Int)?](repeating: nil, count: EventTopics.families.count)
     /// The events published for the in-process CRM store and not handed to it yet; empty without one.
     var handoff: [Event] = []
@@ -530,6 +532,7 @@ private struct Outbox {
     /// A topic frame, then one frame per event in sequence order, `events[..<count]`, each sent from the replay
     /// buffer. Sequence numbers past the count are stale, overwritten as the message fills up again.
     struct TopicMessage {
+        var key: EventTopic
         var topic: [UInt8]
         var events: [UInt64]
         var count: Int
@@ -550,7 +553,7 @@ private struct Outbox {
     mutating func add(_ sequence: UInt64, under topic: EventTopic) {
         firstEventSequence = min(firstEventSequence, sequence)
         let family = topic.family
-        if let last = lastTopicOfFamily[family], last.topic == topic {
+        if let last = lastTopicOfFamily[family], last.topic.isSameKey(as: topic) {
             messages[last.index].append(sequence)
         } else if let index = messageIndex[topic] {
             messages[index].append(sequence)
@@ -560,11 +563,12 @@ private struct Outbox {
             messageIndex[topic] = index
             lastTopicOfFamily[family] = (topic, index)
             if index < messages.count {
+                messages[index].key = topic
                 messages[index].topic = topic.bytes
                 messages[index].count = 0
                 messages[index].append(sequence)
             } else {
-                messages.append(TopicMessage(topic: topic.bytes, events: [sequence], count: 1))
+                messages.append(TopicMessage(key: topic, topic: topic.bytes, events: [sequence], count: 1))
             }
             messageCount += 1
         }
@@ -594,9 +598,9 @@ private struct Outbox {
     }
 
     mutating func removeMessages() {
+        for index in 0..<messageCount { messageIndex[messages[index].key] = nil }
         messageCount = 0
         firstEventSequence = .max
-        messageIndex.removeAll(keepingCapacity: true)
         for family in lastTopicOfFamily.indices { lastTopicOfFamily[family] = nil }
     }
 }

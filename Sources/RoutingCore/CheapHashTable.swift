@@ -25,8 +25,9 @@ extension String: CheapHashable {
         return hasSameUTF8(as: other)
     }
 
-    /// Whether both hold the same UTF-8 bytes; `==` also equates canonically equivalent spellings.
-    func hasSameUTF8(as other: String) -> Bool {
+    /// Whether both hold the same UTF-8 bytes; `==` also equates canonically equivalent spellings. (`isSameKey`
+    /// may answer with `==` because a table calls it only for keys whose byte hashes are equal.)
+    public func hasSameUTF8(as other: String) -> Bool {
         guard utf8.count == other.utf8.count else { return false }
         let same = utf8.withContiguousStorageIfAvailable { mine in
             other.utf8.withContiguousStorageIfAvailable { theirs in
@@ -124,6 +125,27 @@ public struct CheapHashTable<Key: CheapHashable, Value> {
     @inlinable
     public var values: [Value] {
         entries.compactMap { $0?.value }
+    }
+
+    /// Every key with its value, in no particular order.
+    @inlinable
+    public var keysAndValues: [(key: Key, value: Value)] {
+        entries.compactMap { $0.map { (key: $0.key, value: $0.value) } }
+    }
+
+    /// Replaces the value of `key` if the table holds it, in one probe; false, changing nothing, if it does not.
+    @inlinable @discardableResult
+    public mutating func replaceValue(of key: Key, with value: Value) -> Bool {
+        let hash = key.cheapHash
+        var i = home(hash)
+        while let stored = entries[i] {
+            if stored.hash == hash, stored.key.isSameKey(as: key) {
+                entries[i]!.value = value
+                return true
+            }
+            i = (i + 1) & mask
+        }
+        return false
     }
 
     @inlinable

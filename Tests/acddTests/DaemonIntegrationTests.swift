@@ -366,6 +366,66 @@ struct Client {
         #expect(daemon.stop() == 0)
     }
 
+    /// The same text in two Unicode normal forms names two agents (the engine compares ids by their bytes), and
+    /// each has its own topic: the events of one turn about both must each go out under its own agent's topic
+    /// bytes, and each its own desktop's heartbeats. Swift's `==` equates the two ids, so the tables keyed by it
+    /// merged their messages and their desktops.
+    @Test func agentIdsDifferingOnlyInNormalFormKeepTheirOwnTopics() throws {
+        let daemon = try RunningDaemon()
+        let session = try DaemonSession(daemon)
+        let agents = ["ren\u{E9}", "rene\u{301}"]
+        for agent in agents {
+            try session.addAgent(agent)
+            try session.agent(agent, .login(.init()))
+        }
+        var warm = false
+        let desks = try ZMQSocket.subscriber(session.context, daemon.endpoints["events"]!, topic: "agent.") {
+            warm.toggle()
+            try session.agent(agents[0], .notReady(.with { $0.reason = warm ? "warming" : "briefing" }))
+        }
+        // Sent without waiting, so that one turn serves them: both agents go ready, then two callers arrive.
+        for agent in agents {
+            try session.desktop.socket.send([WireCodec.encode(Acd_V1_AgentRequest.with {
+                $0.agentID = agent; $0.ready = .init()
+            }, as: .binary)])
+        }
+        let submit = WireCodec.encode(Acd_V1_ContactRequest.with {
+            $0.submit = .with { $0.tenant = "default"; $0.queue = "general"; $0.channel = .voice }
+        }, as: .binary)
+        for _ in 0..<2 { try session.ivr.socket.send([submit]) }
+        for (client, replies) in [(session.desktop, 2), (session.ivr, 2)] {
+            for _ in 0..<replies {
+                try #require(try client.socket.waitForMessage(timeout: 5_000), "a reply is missing")
+                _ = try client.socket.receive()
+            }
+        }
+
+        var offered: [[UInt8]] = []
+        while try desks.waitForMessage(timeout: 300), let frames = try desks.receive() {
+            for payload in frames.dropFirst() {
+                let event = try Acd_V1_Event(serializedBytes: payload)
+                let agent: String
+                switch event.kind {
+                case .offered(let offer)?: agent = offer.agentID; offered.append(Array(agent.utf8))
+                case .agentStateChanged(let change)?: agent = change.agentID
+                default: continue
+                }
+                #expect(frames[0] == Array("agent.".utf8) + Array(agent.utf8), "\(event) under the other agent's topic")
+            }
+        }
+        #expect(Set(offered) == Set(agents.map { Array($0.utf8) }), "each agent is offered one of the two callers")
+
+        // Their desktops are told apart too: logging one out leaves the other's heartbeats welcome.
+        #expect(try session.agent(agents[1], .logout(.with { $0.force = true })).body == .ack(.init()))
+        #expect(try session.agent(agents[0], .heartbeat(.init())).body == .ack(.init()))
+        guard case .error(let refused)? = try session.agent(agents[1], .heartbeat(.init())).body else {
+            Issue.record("a heartbeat of a logged-out agent was taken")
+            return
+        }
+        #expect(refused.code == "agent_not_logged_in")
+        #expect(daemon.stop() == 0)
+    }
+
     private static func topics(of event: Event) -> [String] {
         var topics: [String] = []
         EventTopics.forEachTopic(of: event) { topics.append(String(decoding: $0.bytes, as: UTF8.self)) }
