@@ -98,10 +98,8 @@ final class EventReplayBuffer {
 
     /// Where `length` bytes fit without dropping an event, or nil.
     private func placement(for length: Int) -> Int? {
-        guard count > 0 else {
-            head = 0
-            return length <= byteCapacity ? 0 : nil
-        }
+        // An empty ring has its head at 0 (`dropOldest` and `grow` see to it).
+        guard count > 0 else { return length <= byteCapacity ? 0 : nil }
         let oldest = spans[start].offset
         if wrapped { return length <= oldest - head ? head : nil }
         if length <= byteCapacity - head { return head }

@@ -304,10 +304,7 @@ public final class RoutingDaemon {
     /// first frame; a refused one is dropped whole, as what a slow subscriber cannot take is, and the subscriber
     /// catches up by sequence number.
     private func send(_ message: Outbox.TopicMessage) throws(ZMQError) {
-        let accepted = try message.topic.withUnsafeBytes { topic in
-            Result { () throws(ZMQError) in try events.sendFrame(topic, more: true, dontWait: true) }
-        }.get()
-        guard accepted else { return }
+        guard try events.sendFrame(message.topic, more: true, dontWait: true) else { return }
         let last = message.count - 1
         for index in 0...last {
             try events.sendFrame(replay.payload(of: message.events[index]), more: index < last, dontWait: true)
@@ -526,8 +523,9 @@ private struct Outbox {
     /// The events published for the in-process CRM store and not handed to it yet; empty without one.
     var handoff: [Event] = []
 
-    /// The smallest sequence number of an event in `messages`; `UInt64.max` when there is none.
-    var firstEventSequence = UInt64.max
+    /// The smallest sequence number of an event in `messages`; `UInt64.max` when there is none. Events come in
+    /// sequence order, so it is the first of the first message.
+    var firstEventSequence: UInt64 { messageCount > 0 ? messages[0].events[0] : .max }
 
     /// A topic frame, then one frame per event in sequence order, `events[..<count]`, each sent from the replay
     /// buffer. Sequence numbers past the count are stale, overwritten as the message fills up again.
@@ -551,7 +549,6 @@ private struct Outbox {
     /// one command mostly go to the topics of the one before (the same agent, the same contact): the last topic
     /// of the family is compared before the index is hashed.
     mutating func add(_ sequence: UInt64, under topic: EventTopic) {
-        firstEventSequence = min(firstEventSequence, sequence)
         let family = topic.family
         if let last = lastTopicOfFamily[family], last.topic.isSameKey(as: topic) {
             messages[last.index].append(sequence)
@@ -600,7 +597,6 @@ private struct Outbox {
     mutating func removeMessages() {
         for index in 0..<messageCount { messageIndex[messages[index].key] = nil }
         messageCount = 0
-        firstEventSequence = .max
         for family in lastTopicOfFamily.indices { lastTopicOfFamily[family] = nil }
     }
 }

@@ -97,13 +97,18 @@ public final class ZMQSocket {
     public func send(_ frames: ArraySlice<[UInt8]>, dontWait: Bool = false) throws(ZMQError) -> Bool {
         let last = frames.endIndex - 1
         for index in frames.indices {
-            // `withUnsafeBytes` rethrows untyped errors: the result carries the typed one out.
-            let sent = frames[index].withUnsafeBytes { bytes in
-                Result { () throws(ZMQError) in try sendFrame(bytes, more: index < last, dontWait: dontWait) }
-            }
-            if try !sent.get() { return false }
+            if try !sendFrame(frames[index], more: index < last, dontWait: dontWait) { return false }
         }
         return true
+    }
+
+    /// As `sendFrame(_:more:dontWait:)`, from an array.
+    @discardableResult
+    public func sendFrame(_ frame: [UInt8], more: Bool, dontWait: Bool = false) throws(ZMQError) -> Bool {
+        // `withUnsafeBytes` rethrows untyped errors: the result carries the typed one out.
+        try frame.withUnsafeBytes { bytes in
+            Result { () throws(ZMQError) in try sendFrame(bytes, more: more, dontWait: dontWait) }
+        }.get()
     }
 
     /// Sends one frame of a message from memory the caller owns (libzmq copies it); `more` when frames of the same
