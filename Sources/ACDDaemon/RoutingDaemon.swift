@@ -32,6 +32,9 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) public private(set) var requestCount = 0
     @exclusivity(unchecked) private var eventBuffer: [Event] = []
     @exclusivity(unchecked) private var outbox = Outbox()
+    /// Storage the next reply is written into: the request before it, whose place that request's reply took.
+    /// Apart from the outbox, which a handler may send (a rule reload) while it writes here.
+    @exclusivity(unchecked) private var nextReply: [UInt8] = []
     /// When each logged-in agent's desktop was last heard from. The engine's table: it tells agent ids apart by
     /// their bytes, as the engine does, where a `Dictionary` would take two spellings of one text for one agent.
     @exclusivity(unchecked) private var lastHeardFrom = CheapHashTable<AgentID, Instant>()
@@ -250,13 +253,17 @@ public final class RoutingDaemon {
     }
 
     /// Receives one request from `socket` if any, replies with the same envelope; false when none was queued.
-    private func serve(_ socket: ZMQSocket, handle: ([UInt8]) -> (reply: [UInt8], events: [Event])) throws -> Bool {
+    /// `handle` answers a payload with its events, and puts the reply in its second argument, in place of what it
+    /// held.
+    private func serve(_ socket: ZMQSocket, handle: ([UInt8], inout [UInt8]) -> [Event]) throws -> Bool {
         guard let (slot, frameCount) = try outbox.receiveRequest(from: socket), frameCount >= 2 else { return false }
         requestCount += 1
         fireTimers()
-        let (reply, produced) = handle(outbox.replies[slot].frames[frameCount - 1])
-        // The reply takes the request's place after its routing frames: no new array for the envelope.
-        outbox.replies[slot].frames[frameCount - 1] = reply
+        let produced = handle(outbox.replies[slot].frames[frameCount - 1], &nextReply)
+        // The reply takes the request's place after its routing frames, and the request's storage is the next
+        // reply's: once both have grown to the sizes that come, no request or reply allocates. A new array per
+        // reply, left in the frame a later request is received into, was two allocations and a copy per request.
+        swap(&outbox.replies[slot].frames[frameCount - 1], &nextReply)
         outbox.replyCount += 1
         publish(produced)
         if outbox.replyCount >= Self.requestsPerSend { sendOutbox() }
@@ -351,11 +358,11 @@ public final class RoutingDaemon {
         }
     }
 
-    private func handleContactRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
+    private func handleContactRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
         if payload.count <= configuration.maximumMessageBytes, let frame = ContactRequestFrame(binary: payload) {
-            return answer(frame)
+            return answer(frame, reply: &reply)
         }
-        return respond(to: payload, as: Acd_V1_ContactRequest.self) { request throws(ProtocolError) in
+        let (bytes, produced) = respond(to: payload, as: Acd_V1_ContactRequest.self) { request throws(ProtocolError) in
             var profile = CustomerProfile.unknownCaller
             if case .submit(let submit)? = request.body { profile = customerProfile(submit) }
             switch try request.action(profile: profile) {
@@ -366,18 +373,22 @@ public final class RoutingDaemon {
                 return (Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id), [])
             }
         }
+        reply = bytes
+        return produced
     }
 
     /// The hand-decoded path of `handleContactRequest`: the same commands and replies, without the messages.
-    private func answer(_ frame: ContactRequestFrame) -> (reply: [UInt8], events: [Event]) {
+    private func answer(_ frame: ContactRequestFrame, reply: inout [UInt8]) -> [Event] {
         var profile = CustomerProfile.unknownCaller
         if case .submit(let submit) = frame.body { profile = customerProfile(customerID: submit.customerID, ani: submit.ani) }
         do {
             let produced = run(try frame.command(profile: profile))
-            return (HotReplies.contactReply(requestID: frame.requestID, events: produced), produced)
+            HotReplies.contactReply(requestID: frame.requestID, events: produced, into: &reply)
+            return produced
         } catch {
             count(error.code)
-            return (WireCodec.encode(Acd_V1_ContactReply(requestID: frame.requestID, error: error), as: .binary), [])
+            reply = WireCodec.encode(Acd_V1_ContactReply(requestID: frame.requestID, error: error), as: .binary)
+            return []
         }
     }
 
@@ -397,17 +408,23 @@ public final class RoutingDaemon {
         return CustomerProfile(customerID: id ?? ani)
     }
 
-    private func handleAgentRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
+    private func handleAgentRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
         if payload.count <= configuration.maximumMessageBytes, let frame = AgentRequestFrame(binary: payload) {
-            let (reply, produced) = answer(frame.action, from: frame.agentID)
-            return (reply.map { WireCodec.encode(Acd_V1_AgentReply(requestID: frame.requestID, error: $0), as: .binary) }
-                ?? HotReplies.agentReply(requestID: frame.requestID, events: produced), produced)
+            let (failure, produced) = answer(frame.action, from: frame.agentID)
+            if let failure {
+                reply = WireCodec.encode(Acd_V1_AgentReply(requestID: frame.requestID, error: failure), as: .binary)
+            } else {
+                HotReplies.agentReply(requestID: frame.requestID, events: produced, into: &reply)
+            }
+            return produced
         }
-        return respond(to: payload, as: Acd_V1_AgentRequest.self) { request throws(ProtocolError) in
+        let (bytes, produced) = respond(to: payload, as: Acd_V1_AgentRequest.self) { request throws(ProtocolError) in
             let (failure, produced) = answer(try request.action(), from: AgentID(request.agentID))
             return (failure.map { Acd_V1_AgentReply(requestID: request.requestID, error: $0) }
                 ?? Acd_V1_AgentReply(requestID: request.requestID, events: produced), produced)
         }
+        reply = bytes
+        return produced
     }
 
     /// Carries out an agent request, whichever decoder read it: the events, or the error a heartbeat gets.
@@ -438,8 +455,8 @@ public final class RoutingDaemon {
         }
     }
 
-    private func handleAdminRequest(_ payload: [UInt8]) -> (reply: [UInt8], events: [Event]) {
-        respond(to: payload, as: Acd_V1_AdminRequest.self) { request throws(ProtocolError) in
+    private func handleAdminRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
+        let (bytes, produced) = respond(to: payload, as: Acd_V1_AdminRequest.self) { request throws(ProtocolError) in
             switch try request.action() {
             case .command(let command):
                 let produced = run(command)
@@ -466,6 +483,8 @@ public final class RoutingDaemon {
                     ?? Acd_V1_AdminReply(requestID: request.requestID, events: []), [])
             }
         }
+        reply = bytes
+        return produced
     }
 
     static let replayBatchLimit = 4096

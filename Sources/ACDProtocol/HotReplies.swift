@@ -2,11 +2,12 @@ import RoutingCore
 
 /// The replies to the hot requests (`RequestFrames.swift`) written by hand: byte for byte what the generated
 /// encoder writes for `Acd_V1_AgentReply(requestID:events:)` and `Acd_V1_ContactReply(requestID:events:)`
-/// (fields in number order, defaults left out), which the tests check.
+/// (fields in number order, defaults left out), which the tests check. Each replaces what `bytes` holds: the
+/// daemon writes its replies into storage it keeps from one request to the next.
 public enum HotReplies {
     /// Ack, or the first refusal among the command's events.
-    public static func agentReply(requestID: String, events: [Event]) -> [UInt8] {
-        ProtobufWriter.bytes { writer in
+    public static func agentReply(requestID: String, events: [Event], into bytes: inout [UInt8]) {
+        ProtobufWriter.write(into: &bytes) { writer in
             writer.string(1, requestID)
             for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
                 writer.error(Acd_V1_AgentReply.errorField, code, message)
@@ -17,8 +18,8 @@ public enum HotReplies {
     }
 
     /// The first of a refusal, the contact's `queued` (position and wait estimate) or `closed`; ack otherwise.
-    public static func contactReply(requestID: String, events: [Event]) -> [UInt8] {
-        ProtobufWriter.bytes { writer in
+    public static func contactReply(requestID: String, events: [Event], into bytes: inout [UInt8]) {
+        ProtobufWriter.write(into: &bytes) { writer in
             writer.string(1, requestID)
             for event in events {
                 switch event.kind {

@@ -26,14 +26,24 @@ struct ProtobufWriter {
     /// The bytes `body` writes. `body` may run more than once (when `capacity` is too small), so it must write
     /// the same every time.
     static func bytes(capacity estimate: Int = 256, _ body: (inout ProtobufWriter) -> Void) -> [UInt8] {
+        var bytes: [UInt8] = []
+        write(into: &bytes, capacity: estimate, body)
+        return bytes
+    }
+
+    /// As `bytes(capacity:_:)`, in place of what `bytes` holds: into storage the caller reuses, no array is
+    /// allocated once it has room.
+    static func write(into bytes: inout [UInt8], capacity estimate: Int = 256, _ body: (inout ProtobufWriter) -> Void) {
         var capacity = max(estimate, 16)
         while true {
-            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> [UInt8]? in
+            let appended = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> Bool in
                 var writer = ProtobufWriter(base: scratch.baseAddress!, capacity: scratch.count)
                 body(&writer)
-                return writer.written.map { Array($0) }
+                guard let written = writer.written else { return false }
+                bytes.replaceSubrange(bytes.indices, with: written)
+                return true
             }
-            if let written { return written }
+            if appended { return }
             capacity *= 2
         }
     }

@@ -147,8 +147,8 @@ public final class ZMQSocket {
             }
             let bytes = UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))
             if count < frames.count {
-                frames[count].removeAll(keepingCapacity: true)
-                frames[count].append(contentsOf: bytes)
+                // One replacement, where emptying and appending were two passes through the same generic code.
+                frames[count].replaceSubrange(frames[count].indices, with: bytes)
             } else {
                 // Room for a routed request's envelope and body at once, instead of growing the array frame by frame.
                 if frames.isEmpty { frames.reserveCapacity(4) }

@@ -228,6 +228,40 @@ struct Client {
         #expect(daemon.stop() == 0)
     }
 
+    /// Each reply is written into the storage of an earlier request: pipelined requests of every size, in both
+    /// encodings and refused or not, must each get their own reply, whole, in order.
+    @Test func pipelinedRequestsOfEverySizeEachGetTheirOwnReply() throws {
+        let daemon = try RunningDaemon()
+        let context = try ZMQContext()
+        let ivr = try Client(context, daemon.endpoints["contacts"]!)
+        let count = 300
+        for n in 0..<count {
+            let request = Acd_V1_ContactRequest.with {
+                $0.requestID = "r\(n)-" + String(repeating: "x", count: (n * 37) % 200)
+                $0.submit = .with {
+                    $0.tenant = "default"; $0.queue = n % 5 == 4 ? "nope" : "general"; $0.channel = .voice
+                    $0.ivrData = ["note": String(repeating: "y", count: (n * 53) % 900)]
+                }
+            }
+            try ivr.socket.send([WireCodec.encode(request, as: n % 3 == 2 ? .json : .binary)])
+        }
+        for n in 0..<count {
+            guard try ivr.socket.waitForMessage(timeout: 5_000), let frames = try ivr.socket.receive() else {
+                Issue.record("no reply to request \(n)")
+                return
+            }
+            let (reply, encoding) = try WireCodec.decode(frames.last!, as: Acd_V1_ContactReply.self)
+            #expect(encoding == (n % 3 == 2 ? .json : .binary))
+            #expect(reply.requestID == "r\(n)-" + String(repeating: "x", count: (n * 37) % 200))
+            switch reply.body {
+            case .queued(let queued)?: #expect(n % 5 != 4 && queued.position >= 1)
+            case .error(let error)?: #expect(n % 5 == 4 && error.code == "unknown_queue")
+            default: Issue.record("reply \(n): \(reply)")
+            }
+        }
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func anAgentWhoMissesOffersGoesNotReady() throws {
         let scratch = try ScratchDirectory()
         let rules = scratch.path("fast.yaml")
