@@ -28,6 +28,10 @@ extension String: CheapHashable {
     /// Whether both hold the same UTF-8 bytes; `==` also equates canonically equivalent spellings. (`isSameKey`
     /// may answer with `==` because a table calls it only for keys whose byte hashes are equal.)
     public func hasSameUTF8(as other: String) -> Bool {
+        // The same representation (one small string's bytes, or one heap storage) holds the same bytes: the usual
+        // case on the hot paths, which compare an id with the one it was copied from. Two words, against about
+        // ninety instructions through the byte comparison below.
+        if unsafeBitCast(self, to: (UInt64, UInt64).self) == unsafeBitCast(other, to: (UInt64, UInt64).self) { return true }
         guard utf8.count == other.utf8.count else { return false }
         let same = utf8.withContiguousStorageIfAvailable { mine in
             other.utf8.withContiguousStorageIfAvailable { theirs in

@@ -221,6 +221,17 @@ import Testing
         #expect(table["caf\u{E9}"] == 1 && table["cafe\u{301}"] == 2 && table.count == 2)
         #expect(table[""] == nil)
     }
+
+    /// The same bytes in two storages are the same; the same text in two normal forms, or two lengths, is not.
+    @Test func sameUTF8ComparesBytesWhateverTheStorage() {
+        let short = "agent-7", long = String(repeating: "agent-", count: 8) + "7"
+        for text in [short, long, "", "caf\u{E9}"] {
+            let copy = String(decoding: Array(text.utf8), as: UTF8.self)
+            #expect(text.hasSameUTF8(as: text) && text.hasSameUTF8(as: copy) && copy.hasSameUTF8(as: text))
+        }
+        #expect(!"caf\u{E9}".hasSameUTF8(as: "cafe\u{301}") && !"caf\u{E9}".hasSameUTF8(as: "caf\u{E9}\u{301}"))
+        #expect(!long.hasSameUTF8(as: String(long.dropLast()) + "8") && !short.hasSameUTF8(as: "agent-8"))
+    }
 }
 
 @Suite struct TimerQueueTests {
