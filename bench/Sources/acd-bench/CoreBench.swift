@@ -19,6 +19,7 @@ struct CoreBench: ParsableCommand {
     @Flag(help: "Also print the curve over 1k/10k/100k agents x 1k/100k/1M queued (200k decisions each).") var curve = false
 
     func run() throws {
+        let machineBefore = referenceLoopMilliseconds()
         if curve {
             for agentCount in [1_000, 10_000, 100_000] {
                 for queuedCount in [1_000, 100_000, 1_000_000] {
@@ -30,7 +31,8 @@ struct CoreBench: ParsableCommand {
             }
         }
         var scenario = try Scenario(agents: agents, skills: skills, queues: queues, queued: queued, relaxation: relaxation, seed: seed)
-        let result = scenario.measure(decisions: decisions)
+        var result = scenario.measure(decisions: decisions)
+        result.referenceLoopMilliseconds = (machineBefore, referenceLoopMilliseconds())
         print(result.line)
         print(result.json)
     }
@@ -44,18 +46,21 @@ struct BenchResult {
     var setupSeconds: Double
     /// Mean engine time per cycle (complete, accept, submit) by command, timers they fired included.
     var completeNs, acceptNs, submitNs: Int
+    /// `referenceLoopMilliseconds()` before and after the run: how fast the machine was meanwhile.
+    var referenceLoopMilliseconds = (before: 0.0, after: 0.0)
 
     var decisionsPerSecond: Double { Double(decisions) / seconds }
 
     var line: String {
-        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s"
+        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s reference loop=\(referenceLoopMilliseconds.before)/\(referenceLoopMilliseconds.after)ms"
     }
 
     var json: String {
         """
         {"bench":"core","agents":\(agents),"skills":\(skills),"queues":\(queues),"queued":\(queued),"decisions":\(decisions),\
         "decisions_per_sec":\(Int(decisionsPerSecond)),"p50_us":\(p50),"p90_us":\(p90),"p99_us":\(p99),"p999_us":\(p999),\
-        "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB))}
+        "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB)),\
+        "reference_loop_ms":[\(referenceLoopMilliseconds.before),\(referenceLoopMilliseconds.after)]}
         """
     }
 }

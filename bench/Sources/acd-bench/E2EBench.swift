@@ -28,7 +28,8 @@ struct E2EBench: ParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
 
-        print("acd-bench e2e: \(agents) desktops, steps of \(step) s, machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let machineBefore = referenceLoopMilliseconds()
+        print("acd-bench e2e: \(agents) desktops, steps of \(step) s, machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, reference loop \(machineBefore) ms")
         if let fixedRate {
             let store = crm ? ["--crm", scratch.appendingPathComponent("crm.sqlite").path] : []
             let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + store, tenant: "bench")
@@ -57,6 +58,8 @@ struct E2EBench: ParsableCommand {
         let bare = try measure(withoutCRM, name: "acdd, CRM store off")
         withoutCRM.stop()
 
+        let machineAfter = referenceLoopMilliseconds()
+        print("reference loop: \(machineBefore) ms before, \(machineAfter) ms after")
         func us(_ h: Histogram<UInt64>, _ p: Double) -> UInt64 { h.valueAtPercentile(p) }
         let half = acdd.latency[1].histogram, relayHalf = relayRun.latency[1].histogram
         print(String(format: "acdd (CRM on): %d contacts/s; relay %d; ratio %.2f; p99 at 50%%: %d us vs relay %d us (ratio %.2f)",
@@ -72,6 +75,7 @@ struct E2EBench: ParsableCommand {
             "ratio_throughput": (acdd.maximum / relayRun.maximum * 100).rounded() / 100,
             "ratio_p99": (Double(us(half, 99)) / Double(max(1, us(relayHalf, 99))) * 100).rounded() / 100,
             "rss_mb": Int(usage.peakMiB), "cpu_s": (usage.cpuSeconds * 10).rounded() / 10,
+            "reference_loop_ms": [machineBefore, machineAfter],
             "crm_store": ["on_contacts_per_sec": Int(acdd.maximum), "off_contacts_per_sec": Int(bare.maximum), "call_cards": crmCheck],
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))

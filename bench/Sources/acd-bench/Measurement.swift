@@ -44,3 +44,28 @@ struct LatencySamples {
         }
     }
 }
+
+/// How fast this machine runs a fixed single-thread loop right now, in milliseconds (the best of five runs).
+/// On a shared VM the same binary runs up to three or four times slower in some spells; printed before and after
+/// a benchmark, it tells a slow spell from a slower version.
+func referenceLoopMilliseconds() -> Double {
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = monotonicNanoseconds()
+        // Seeded by the clock and checked before the clock is read again: a loop without side effects may
+        // otherwise be dropped, or moved out of the timed span.
+        if referenceLoop(seed: start, iterations: 20_000_000) == 0 { print("reference loop reached 0") }
+        best = min(best, Double(monotonicNanoseconds() - start) / 1e6)
+    }
+    return (best * 10).rounded() / 10
+}
+
+/// A chain of dependent multiply-xorshift steps: one per iteration, whatever the compiler does.
+@inline(never)
+private func referenceLoop(seed: UInt64, iterations: Int) -> UInt64 {
+    var x = seed | 1
+    for _ in 0..<iterations {
+        x = (x ^ (x >> 29)) &* 0xBF58_476D_1CE4_E5B9
+    }
+    return x
+}
