@@ -36,14 +36,14 @@ struct ProtobufWriter {
     static func write(into bytes: inout [UInt8], capacity estimate: Int = 256, _ body: (inout ProtobufWriter) -> Void) {
         var capacity = max(estimate, 16)
         while true {
-            let appended = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> Bool in
+            let fitted = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch -> Bool in
                 var writer = ProtobufWriter(base: scratch.baseAddress!, capacity: scratch.count)
                 body(&writer)
                 guard let written = writer.written else { return false }
                 bytes.replaceSubrange(bytes.indices, with: written)
                 return true
             }
-            if appended { return }
+            if fitted { return }
             capacity *= 2
         }
     }
