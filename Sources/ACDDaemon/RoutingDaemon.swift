@@ -330,10 +330,12 @@ public final class RoutingDaemon {
     }
 
     /// Decodes a request, answers it with `answer`, and turns every failure into an error reply in the
-    /// request's encoding (or, when it could not be decoded, the encoding it looks like).
+    /// request's encoding (or, when it could not be decoded, the encoding it looks like). The reply goes in `reply`;
+    /// the events are returned.
     private func respond<Request: IdentifiedRequest, Reply: ErrorCarryingReply>(
-        to payload: [UInt8], as _: Request.Type, with answer: (Request) throws(ProtocolError) -> (Reply, [Event])
-    ) -> (reply: [UInt8], events: [Event]) {
+        to payload: [UInt8], as _: Request.Type, reply: inout [UInt8],
+        with answer: (Request) throws(ProtocolError) -> (Reply, [Event])
+    ) -> [Event] {
         let request: Request
         let encoding: WireEncoding
         if payload.count > configuration.maximumMessageBytes {
@@ -341,20 +343,24 @@ public final class RoutingDaemon {
             let error = ProtocolError(
                 code: "message_too_large",
                 message: "request of \(payload.count) bytes; the limit is \(configuration.maximumMessageBytes)")
-            return (WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload)), [])
+            reply = WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload))
+            return []
         }
         do {
             (request, encoding) = try WireCodec.decode(payload, as: Request.self)
         } catch {
             count(error.code)
-            return (WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload)), [])
+            reply = WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload))
+            return []
         }
         do {
-            let (reply, produced) = try answer(request)
-            return (WireCodec.encode(reply, as: encoding), produced)
+            let (answered, produced) = try answer(request)
+            reply = WireCodec.encode(answered, as: encoding)
+            return produced
         } catch {
             count(error.code)
-            return (WireCodec.encode(Reply(requestID: request.requestID, error: error), as: encoding), [])
+            reply = WireCodec.encode(Reply(requestID: request.requestID, error: error), as: encoding)
+            return []
         }
     }
 
@@ -362,7 +368,7 @@ public final class RoutingDaemon {
         if payload.count <= configuration.maximumMessageBytes, let frame = ContactRequestFrame(binary: payload) {
             return answer(frame, reply: &reply)
         }
-        let (bytes, produced) = respond(to: payload, as: Acd_V1_ContactRequest.self) { request throws(ProtocolError) in
+        return respond(to: payload, as: Acd_V1_ContactRequest.self, reply: &reply) { request throws(ProtocolError) in
             var profile = CustomerProfile.unknownCaller
             if case .submit(let submit)? = request.body { profile = customerProfile(submit) }
             switch try request.action(profile: profile) {
@@ -373,8 +379,6 @@ public final class RoutingDaemon {
                 return (Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id), [])
             }
         }
-        reply = bytes
-        return produced
     }
 
     /// The hand-decoded path of `handleContactRequest`: the same commands and replies, without the messages.
@@ -418,13 +422,11 @@ public final class RoutingDaemon {
             }
             return produced
         }
-        let (bytes, produced) = respond(to: payload, as: Acd_V1_AgentRequest.self) { request throws(ProtocolError) in
+        return respond(to: payload, as: Acd_V1_AgentRequest.self, reply: &reply) { request throws(ProtocolError) in
             let (failure, produced) = answer(try request.action(), from: AgentID(request.agentID))
             return (failure.map { Acd_V1_AgentReply(requestID: request.requestID, error: $0) }
                 ?? Acd_V1_AgentReply(requestID: request.requestID, events: produced), produced)
         }
-        reply = bytes
-        return produced
     }
 
     /// Carries out an agent request, whichever decoder read it: the events, or the error a heartbeat gets.
@@ -456,7 +458,7 @@ public final class RoutingDaemon {
     }
 
     private func handleAdminRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
-        let (bytes, produced) = respond(to: payload, as: Acd_V1_AdminRequest.self) { request throws(ProtocolError) in
+        return respond(to: payload, as: Acd_V1_AdminRequest.self, reply: &reply) { request throws(ProtocolError) in
             switch try request.action() {
             case .command(let command):
                 let produced = run(command)
@@ -483,8 +485,6 @@ public final class RoutingDaemon {
                     ?? Acd_V1_AdminReply(requestID: request.requestID, events: []), [])
             }
         }
-        reply = bytes
-        return produced
     }
 
     static let replayBatchLimit = 4096
