@@ -156,6 +156,18 @@ extension RoutingEngine {
                 problems.append("agent \(agent.id) is available but contact slot \(slot) holds for it")
             }
         }
+        // Every change that ends an agent's availability bumps its epoch: a current ring-heap entry is always of a live,
+        // ready agent with room on the lane's channel. A missed bump would offer contacts to an agent who cannot take them.
+        for l in lanes.indices {
+            for ring in lanes[l].available.indices {
+                for entry in lanes[l].available[ring].unordered where isCurrent(entry) {
+                    let a = Int(entry.agent)
+                    if !agents[a].isLive || !isAvailable(agent: a, for: lanes[l].channel) {
+                        problems.append("lane \(l) ring \(ring) holds a current entry for unavailable agent slot \(a)")
+                    }
+                }
+            }
+        }
         return problems
     }
 }
