@@ -24,7 +24,7 @@ extension RoutingEngine {
         }
         let record = AgentRecord(
             voiceExclusive: tenant.agentDefaults.voiceExclusive, tenant: t,
-            capacity: profile.capacity ?? tenant.agentDefaults.capacity, id: profile.id, name: profile.name, team: team,
+            capacity: ChannelSlots(profile.capacity ?? tenant.agentDefaults.capacity), id: profile.id, name: profile.name, team: team,
             skills: skills, explicitCapacity: profile.capacity)
         let slot: Int32
         if let reused = freeAgentSlots.popLast() {

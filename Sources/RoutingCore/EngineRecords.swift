@@ -40,6 +40,44 @@ struct LaneMembership: Hashable {
     var proficiency: UInt16
 }
 
+/// Contacts per channel in a byte each (`ChannelCapacity.maximumPerChannel` is 32): every decision reads an agent's
+/// capacity and load, and two `ChannelCapacity` values of four `Int`s would spread its record over one more cache line.
+struct ChannelSlots: Hashable, CustomStringConvertible {
+    private var counts: (voice: UInt8, chat: UInt8, email: UInt8, callback: UInt8) = (0, 0, 0, 0)
+
+    init() {}
+
+    init(_ capacity: ChannelCapacity) {
+        counts = (UInt8(capacity.voice), UInt8(capacity.chat), UInt8(capacity.email), UInt8(capacity.callback))
+    }
+
+    subscript(channel: Channel) -> Int {
+        get {
+            switch channel {
+            case .voice: Int(counts.voice)
+            case .chat: Int(counts.chat)
+            case .email: Int(counts.email)
+            case .callback: Int(counts.callback)
+            }
+        }
+        set {
+            switch channel {
+            case .voice: counts.voice = UInt8(newValue)
+            case .chat: counts.chat = UInt8(newValue)
+            case .email: counts.email = UInt8(newValue)
+            case .callback: counts.callback = UInt8(newValue)
+            }
+        }
+    }
+
+    /// Contacts on every channel together.
+    var total: Int { Int(counts.voice) + Int(counts.chat) + Int(counts.email) + Int(counts.callback) }
+
+    static func == (lhs: ChannelSlots, rhs: ChannelSlots) -> Bool { Channel.allCases.allSatisfy { lhs[$0] == rhs[$0] } }
+    func hash(into hasher: inout Hasher) { for channel in Channel.allCases { hasher.combine(self[channel]) } }
+    var description: String { Channel.allCases.map { "\($0): \(self[$0])" }.joined(separator: ", ") }
+}
+
 struct AgentRecord {
     // Read by nearly every command that touches the agent: declared together so that they share cache lines
     // (a record spans several; the rarely read fields come last).
@@ -50,8 +88,8 @@ struct AgentRecord {
     /// Bumped whenever availability or an ordering key may have changed: older heap entries are stale.
     var epoch: UInt32 = 0
     var tenant: Int32
-    var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
-    var capacity: ChannelCapacity
+    var active = ChannelSlots()
+    var capacity: ChannelSlots
     /// Since when the agent has had free capacity without an offer: the key of `longest_idle`.
     var availableSince = Instant.epoch
     /// Contact slots this agent holds: offered, connected or in wrap-up.
@@ -62,17 +100,18 @@ struct AgentRecord {
     var preferredHolds: [Int32] = []
     var consecutiveMisses = 0
     var handledSinceLogin = 0
-    var occupancy = OccupancyMeter()
+    var handledTotal = 0
+    var talkMilliseconds: Int64 = 0
     var id: AgentID
+    var stateReason: String?
+    var occupancy = OccupancyMeter()
+    var idleSince = Instant.epoch
+    // Read by commands that change skills, capacity or presence, and by queries.
     var name: String
     var team: Int32?
     var skills: [SkillLevel]
     var explicitCapacity: ChannelCapacity?
     var notReadyReason = ""
-    var stateReason: String?
-    var idleSince = Instant.epoch
-    var handledTotal = 0
-    var talkMilliseconds: Int64 = 0
 }
 
 enum ContactPhase: Hashable {

@@ -97,7 +97,7 @@ extension RoutingEngine {
         var byState = AgentStatesByQueue()
         for _ in queues.indices { byState.appendQueue() }
         for (a, agent) in agents.enumerated() where agent.isLive {
-            var active = ChannelCapacity(voice: 0, chat: 0, email: 0, callback: 0)
+            var active = ChannelSlots()
             for slot in agent.work {
                 guard let contact = contacts[Int(slot)], contact.phase.agent == Int32(a) else {
                     problems.append("agent \(agent.id) holds contact slot \(slot) that is not with it")
@@ -110,7 +110,7 @@ extension RoutingEngine {
             for channel in Channel.allCases where active[channel] > agent.capacity[channel] {
                 problems.append("agent \(agent.id) above capacity on \(channel)")
             }
-            if agent.voiceExclusive, active.voice > 0, active.voice + active.chat + active.email + active.callback > 1 {
+            if agent.voiceExclusive, active[.voice] > 0, active.total > 1 {
                 problems.append("agent \(agent.id) holds voice with other contacts")
             }
             if agent.presence == .loggedOut, !agent.work.isEmpty || !agent.preferredHolds.isEmpty {

@@ -68,8 +68,9 @@ extension RoutingEngine {
     mutating func freeCapacity(agent a: Int, _ channel: Channel) -> Int {
         let active = agents[a].active
         if agents[a].voiceExclusive {
-            if active.voice > 0 { return 0 }
-            if channel == .voice, active.chat + active.email + active.callback > 0 { return 0 }
+            if active[.voice] > 0 { return 0 }
+            // Voice is free here, so any contact at all is on another channel.
+            if channel == .voice, active.total > 0 { return 0 }
         }
         return agents[a].capacity[channel] - active[channel]
     }

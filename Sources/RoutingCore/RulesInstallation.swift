@@ -160,7 +160,7 @@ extension RoutingEngine {
         }
         for a in agents.indices where agents[a].isLive {
             if agents[a].explicitCapacity == nil {
-                agents[a].capacity = tenants[Int(agents[a].tenant)].rules!.agentDefaults.capacity
+                agents[a].capacity = ChannelSlots(tenants[Int(agents[a].tenant)].rules!.agentDefaults.capacity)
             }
             agents[a].voiceExclusive = tenants[Int(agents[a].tenant)].rules!.agentDefaults.voiceExclusive
             computeMemberships(Int32(a))
