@@ -42,39 +42,40 @@ struct LaneMembership: Hashable {
 
 /// Contacts per channel in a byte each (`ChannelCapacity.maximumPerChannel` is 32): every decision reads an agent's
 /// capacity and load, and two `ChannelCapacity` values of four `Int`s would spread its record over one more cache line.
-struct ChannelSlots: Hashable, CustomStringConvertible {
-    private var counts: (voice: UInt8, chat: UInt8, email: UInt8, callback: UInt8) = (0, 0, 0, 0)
+struct ChannelSlots: Equatable, CustomStringConvertible {
+    private var voice: UInt8 = 0
+    private var chat: UInt8 = 0
+    private var email: UInt8 = 0
+    private var callback: UInt8 = 0
 
     init() {}
 
     init(_ capacity: ChannelCapacity) {
-        counts = (UInt8(capacity.voice), UInt8(capacity.chat), UInt8(capacity.email), UInt8(capacity.callback))
+        for channel in Channel.allCases { self[channel] = capacity[channel] }
     }
 
     subscript(channel: Channel) -> Int {
         get {
             switch channel {
-            case .voice: Int(counts.voice)
-            case .chat: Int(counts.chat)
-            case .email: Int(counts.email)
-            case .callback: Int(counts.callback)
+            case .voice: Int(voice)
+            case .chat: Int(chat)
+            case .email: Int(email)
+            case .callback: Int(callback)
             }
         }
         set {
             switch channel {
-            case .voice: counts.voice = UInt8(newValue)
-            case .chat: counts.chat = UInt8(newValue)
-            case .email: counts.email = UInt8(newValue)
-            case .callback: counts.callback = UInt8(newValue)
+            case .voice: voice = UInt8(newValue)
+            case .chat: chat = UInt8(newValue)
+            case .email: email = UInt8(newValue)
+            case .callback: callback = UInt8(newValue)
             }
         }
     }
 
     /// Contacts on every channel together.
-    var total: Int { Int(counts.voice) + Int(counts.chat) + Int(counts.email) + Int(counts.callback) }
+    var total: Int { Int(voice) + Int(chat) + Int(email) + Int(callback) }
 
-    static func == (lhs: ChannelSlots, rhs: ChannelSlots) -> Bool { Channel.allCases.allSatisfy { lhs[$0] == rhs[$0] } }
-    func hash(into hasher: inout Hasher) { for channel in Channel.allCases { hasher.combine(self[channel]) } }
     var description: String { Channel.allCases.map { "\($0): \(self[$0])" }.joined(separator: ", ") }
 }
 
