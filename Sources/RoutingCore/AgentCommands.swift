@@ -179,10 +179,10 @@ extension RoutingEngine {
         let contact = contacts[Int(slot)]!
         let q = Int(contact.queue)
         queues[q].runtime.answered += 1
-        queues[q].runtime.record(
-            OutcomeSample(at: now.milliseconds, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: true),
-            windowMilliseconds: windowMilliseconds(tenant: contact.tenant),
-            targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000)
+        queues[q].runtime.serviceLevel.record(
+            at: now, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: true,
+            targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000,
+            windowSeconds: tenants[Int(contact.tenant)].statisticsWindowSeconds)
         cleanLongestWaiting(queue: q)
         emit(.accepted(id, agent: agentID))
         emit(.connected(id, agent: agentID, queue: queues[q].name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt)))
@@ -306,9 +306,5 @@ extension RoutingEngine {
             return nil
         }
         return (agent, slot)
-    }
-
-    func windowMilliseconds(tenant: Int32) -> Int64 {
-        Int64(tenants[Int(tenant)].statisticsWindowSeconds) * 1000
     }
 }

@@ -164,10 +164,10 @@ extension RoutingEngine {
         if outcome == .abandoned {
             queues[q].runtime.abandoned += 1
             accounting.abandoned += 1
-            queues[q].runtime.record(
-                OutcomeSample(at: now.milliseconds, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: false),
-                windowMilliseconds: windowMilliseconds(tenant: contact.tenant),
-                targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000)
+            queues[q].runtime.serviceLevel.record(
+                at: now, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: false,
+                targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000,
+                windowSeconds: tenants[Int(contact.tenant)].statisticsWindowSeconds)
         } else {
             queues[q].runtime.cancelled += 1
             accounting.cancelled += 1

@@ -15,13 +15,8 @@ extension RoutingEngine {
         let slot = queues[q]
         let rules = slot.compiled!.rules
         let runtime = slot.runtime
-        let target = Int64(rules.serviceLevel.seconds) * 1000
-        let windowMs = windowMilliseconds(tenant: slot.tenant)
-        var totals = runtime.windowTotals
-        for sample in runtime.samples {
-            guard sample.at <= now.milliseconds - windowMs else { break }
-            totals.add(sample, targetMilliseconds: target, sign: -1)
-        }
+        let windowSeconds = tenants[Int(slot.tenant)].statisticsWindowSeconds
+        let totals = runtime.serviceLevel.totals(at: now, windowSeconds: windowSeconds)
         let slDenominator = totals.answered + totals.abandonedAfterTarget
         let handled = totals.answered + totals.abandoned
         var longest: Int64 = 0
@@ -35,7 +30,7 @@ extension RoutingEngine {
             serviceLevelTarget: rules.serviceLevel,
             averageSpeedOfAnswerMilliseconds: totals.answered > 0 ? Double(totals.answerWaitMilliseconds) / Double(totals.answered) : nil,
             abandonRatePercent: handled > 0 ? 100 * Double(totals.abandoned) / Double(handled) : nil,
-            answeredInWindow: totals.answered, abandonedInWindow: totals.abandoned, windowSeconds: Int(windowMs / 1000),
+            answeredInWindow: totals.answered, abandonedInWindow: totals.abandoned, windowSeconds: windowSeconds,
             averageHandleSeconds: runtime.averageHandleMilliseconds / 1000, agentsByState: byState,
             totals: .init(
                 submitted: runtime.submitted, offered: runtime.offered, answered: runtime.answered,

@@ -87,8 +87,21 @@ extension RoutingEngine {
             if let top = queues[q].runtime.longestWaiting.first, !isStillWaiting(top, queue: q) {
                 problems.append("queue \(queues[q].name) longest-wait top is stale")
             }
+            problems += serviceLevelViolations(queue: q)
         }
         return problems
+    }
+
+    private func serviceLevelViolations(queue q: Int) -> [String] {
+        let runtime = queues[q].runtime
+        guard runtime.serviceLevel.isConsistent else { return ["queue \(queues[q].name) service-level seconds do not add up"] }
+        let window = runtime.serviceLevel.totals(at: now, windowSeconds: tenants[Int(queues[q].tenant)].statisticsWindowSeconds)
+        guard (0...runtime.answered).contains(window.answered), (0...window.answered).contains(window.answeredWithinTarget),
+              (0...runtime.abandoned).contains(window.abandoned), (0...window.abandoned).contains(window.abandonedAfterTarget),
+              window.answerWaitMilliseconds >= 0 else {
+            return ["queue \(queues[q].name) service-level window \(window) against \(runtime.answered) answered, \(runtime.abandoned) abandoned"]
+        }
+        return []
     }
 
     private mutating func agentViolations() -> [String] {

@@ -43,32 +43,6 @@ struct OccupancyMeter: Hashable {
     }
 }
 
-/// One answered or abandoned contact, kept while it is inside the statistics window.
-struct OutcomeSample: Hashable {
-    var at: Int64
-    var waitMilliseconds: Int64
-    var answered: Bool
-}
-
-struct WindowTotals: Hashable {
-    var answered = 0
-    var answeredWithinTarget = 0
-    var abandoned = 0
-    var abandonedAfterTarget = 0
-    var answerWaitMilliseconds: Int64 = 0
-
-    mutating func add(_ sample: OutcomeSample, targetMilliseconds: Int64, sign: Int) {
-        if sample.answered {
-            answered += sign
-            if sample.waitMilliseconds <= targetMilliseconds { answeredWithinTarget += sign }
-            answerWaitMilliseconds += Int64(sign) * sample.waitMilliseconds
-        } else {
-            abandoned += sign
-            if sample.waitMilliseconds > targetMilliseconds { abandonedAfterTarget += sign }
-        }
-    }
-}
-
 /// Live counters of one queue, kept across rule swaps.
 struct QueueRuntime {
     var submitted = 0
@@ -84,8 +58,7 @@ struct QueueRuntime {
     var waiting = 0
     var ringing = 0
     var averageHandleMilliseconds: Double
-    var samples = Deque<OutcomeSample>()
-    var windowTotals = WindowTotals()
+    var serviceLevel = ServiceLevelWindow()
     /// Contacts in the order they entered this queue, which is the order of `enteredQueueAt` because entering
     /// always happens at the current time. Answered ones are dropped lazily when they reach the front, so the
     /// front is the longest-waiting contact still unanswered.
@@ -94,15 +67,6 @@ struct QueueRuntime {
 
     init(expectedHandleSeconds: Int) {
         averageHandleMilliseconds = Double(expectedHandleSeconds) * 1000
-    }
-
-    mutating func record(_ sample: OutcomeSample, windowMilliseconds: Int64, targetMilliseconds: Int64) {
-        samples.append(sample)
-        windowTotals.add(sample, targetMilliseconds: targetMilliseconds, sign: 1)
-        while let first = samples.first, first.at <= sample.at - windowMilliseconds {
-            windowTotals.add(first, targetMilliseconds: targetMilliseconds, sign: -1)
-            samples.removeFirst()
-        }
     }
 
     /// Handle time is smoothed so the wait estimate follows recent contacts, not the whole day.

@@ -23,7 +23,7 @@ struct TrafficGenerator {
             ], maxWaitSeconds: 240, overflow: .queue("backup"), offerTimeoutSeconds: 8, wrapUp: .timed(seconds: 10),
                        strategy: .longestIdle, preferredAgentWaitSeconds: 15),
             QueueRules(name: "voice-tech", skills: ["tech": 5 + variant], relaxation: [RelaxationStep(afterSeconds: 45, dropSkills: ["tech"])],
-                       offerTimeoutSeconds: 10, strategy: .highestProficiency, weight: 1.5, declineBlockSeconds: 30),
+                       serviceLevel: ServiceLevelTarget(percent: 80, seconds: 10 + 15 * variant), offerTimeoutSeconds: 10, strategy: .highestProficiency, weight: 1.5, declineBlockSeconds: 30),
             QueueRules(name: "chat", channel: .chat, skills: ["chat": 2], strategy: .leastOccupied),
             QueueRules(name: "email", channel: .email, wrapUp: .manual, strategy: .fewestContacts),
             QueueRules(name: "callback", channel: .callback, strategy: .roundRobin),
@@ -33,7 +33,8 @@ struct TrafficGenerator {
         let other = TenantRules(name: "other", skills: ["billing"], queues: [QueueRules(name: "chat", channel: .chat)])
         return RuleSet(tenants: [
             TenantRules(name: "main", skills: ["billing", "tech", "chat", "spanish"], teams: ["care", "sales"],
-                        agentDefaults: AgentDefaults(maxMissedOffers: 2), scoring: scoring, queues: queues),
+                        agentDefaults: AgentDefaults(maxMissedOffers: 2), scoring: scoring, queues: queues,
+                        statisticsWindowSeconds: 60 + 60 * variant),
             other,
         ])
     }
