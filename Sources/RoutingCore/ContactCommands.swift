@@ -102,7 +102,7 @@ extension RoutingEngine {
     mutating func waitEstimate(for slot: Int32) -> (position: Int, seconds: Int?) {
         let s = Int(slot)
         let l = Int(contacts[s]!.lane)
-        let position = lanes[l].order.countGreater(than: contacts[s]!.key) + 1
+        let position = lanes[l].order.countGreater(than: contacts[s]!.key.order) + 1
         let staffed = lanes[l].staffed
         guard staffed > 0 else { return (position, nil) }
         let handle = queues[Int(contacts[s]!.queue)].runtime.averageHandleMilliseconds

@@ -168,6 +168,12 @@ struct QueuedKey: Comparable, Hashable {
     var seniority: UInt64 { UInt64(truncatingIfNeeded: order) & Self.idMask }
 
     static let idMask: UInt64 = (1 << 48) - 1
+
+    /// The contact an order was made for: its id is in the low 48 bits (ids stay below 2^48, nine years at a
+    /// million contacts a second).
+    static func contactID(ofOrder order: UInt128) -> ContactID {
+        ContactID(idMask - (UInt64(truncatingIfNeeded: order) & idMask))
+    }
 }
 
 extension QueuedKey {
@@ -244,8 +250,9 @@ struct Lane {
     var agingPerSecond: Double
     /// Milliseconds in queue at which each relaxation step starts; `stepStarts[0] == 0`.
     var stepStarts: [Int64]
-    /// Queued contacts by key: the position an IVR announces, and the walk past contacts an agent declined.
-    var order = RankedSet<QueuedKey>()
+    /// Queued contacts' orders (`QueuedKey.order`): the position an IVR announces, and the walk past contacts an
+    /// agent declined. Orders alone, 16 bytes, not whole 32-byte keys: inserts and removes shift half the bytes.
+    var order = RankedSet<UInt128>()
     /// Waiting contacts in entry order: the best contact each ring may take.
     var entries = EntryTournament()
     var available: [Heap<AvailableAgent>]

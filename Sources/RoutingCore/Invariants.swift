@@ -28,8 +28,9 @@ extension RoutingEngine {
             problems += lane.order.structuralProblems().map { "lane \(l) order: \($0)" }
             problems += lane.entries.structuralProblems().map { "lane \(l) entries: \($0)" }
             queuedInLanes += lane.order.count
-            for key in lane.order.descending {
-                guard let contact = contacts[Int(key.slot)], contact.key == key else {
+            for order in lane.order.descending {
+                guard let slot = contactSlot[QueuedKey.contactID(ofOrder: order)], let contact = contacts[Int(slot)],
+                      contact.key.order == order else {
                     problems.append("lane \(l) holds a contact that is gone or re-keyed")
                     continue
                 }
@@ -161,9 +162,10 @@ extension RoutingEngine {
                 if !current { problems.append("available agent \(agent.id) missing from lane \(membership.lane) ring \(membership.minStep)") }
                 let threshold = now.milliseconds - lane.stepStarts[Int(membership.minStep)]
                 let open = lane.order.descending.first {
-                    contacts[Int($0.slot)]!.enteredQueueAt.milliseconds <= threshold && !isBlocked($0.slot, for: Int32(a))
-                }
-                if let open { problems.append("agent \(agent.id) is available but contact \(contacts[Int(open.slot)]!.id) waits in lane \(membership.lane)") }
+                    let slot = queuedSlot(ofOrder: $0)
+                    return contacts[Int(slot)]!.enteredQueueAt.milliseconds <= threshold && !isBlocked(slot, for: Int32(a))
+                }.map(queuedSlot(ofOrder:))
+                if let open { problems.append("agent \(agent.id) is available but contact \(contacts[Int(open)]!.id) waits in lane \(membership.lane)") }
             }
             for slot in agent.preferredHolds where freeCapacity(agent: a, lanes[Int(contacts[Int(slot)]!.lane)].channel) > 0 {
                 problems.append("agent \(agent.id) is available but contact slot \(slot) holds for it")

@@ -97,9 +97,18 @@ extension RoutingEngine {
         let best = ring == 0 ? lanes[lane].entries.best : lanes[lane].entries.best(enteredBy: threshold)
         guard let slot = best else { return nil }
         guard isBlocked(slot, for: agent) else { return contacts[Int(slot)]!.key }
-        return lanes[lane].order.descending.first {
-            contacts[Int($0.slot)]!.enteredQueueAt.milliseconds <= threshold && !isBlocked($0.slot, for: agent)
+        for order in lanes[lane].order.descending {
+            let slot = queuedSlot(ofOrder: order)
+            if contacts[Int(slot)]!.enteredQueueAt.milliseconds <= threshold, !isBlocked(slot, for: agent) {
+                return contacts[Int(slot)]!.key
+            }
         }
+        return nil
+    }
+
+    /// The slot of the queued contact with this order in its lane's ranked set.
+    func queuedSlot(ofOrder order: UInt128) -> Int32 {
+        contactSlot[QueuedKey.contactID(ofOrder: order)]!
     }
 
     /// The relaxation step a queued contact has reached.
@@ -298,7 +307,7 @@ extension RoutingEngine {
         setPhase(slot, .queued)
         let key = contacts[s]!.key
         let l = Int(contacts[s]!.lane)
-        lanes[l].order.insert(key)
+        lanes[l].order.insert(key.order)
         lanes[l].entries.place(key, at: contacts[s]!.entry)
         if lanes[l].stepStarts.count > 1 { watchSteps(of: slot, lane: l) }
         if let maxWait = queues[Int(contacts[s]!.queue)].settings.maxWaitSeconds {
@@ -311,7 +320,7 @@ extension RoutingEngine {
     mutating func removeFromLane(_ slot: Int32) {
         let s = Int(slot)
         let l = Int(contacts[s]!.lane)
-        let removed = lanes[l].order.remove(contacts[s]!.key)
+        let removed = lanes[l].order.remove(contacts[s]!.key.order)
         assert(removed, "queued contact missing from its lane")
         lanes[l].entries.vacate(contacts[s]!.entry)
     }
