@@ -123,10 +123,12 @@ import Testing
                 return place.enteredAt > after && place.enteredAt <= threshold ? place.key?.slot : nil
             }
             #expect(tournament.queued(enteredAfter: after, through: threshold) == reaching)
+            let next = places.keys.sorted().first { places[$0]!.enteredAt > after && places[$0]!.key != nil }
+            #expect(tournament.firstQueuedEntry(after: after) == next.map { places[$0]!.enteredAt })
+            #expect(tournament.structuralProblems().isEmpty)
         }
         #expect(tournament.owned == places.count)
-        #expect(tournament.capacity > 4, "the tournament grew")
-        #expect(tournament.structuralProblems().isEmpty)
+        #expect(tournament.capacity >= 256, "the tournament grew past a single block")
     }
 }
 
