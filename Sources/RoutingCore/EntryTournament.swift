@@ -29,6 +29,9 @@ struct EntryTournament {
     private var orders: [UInt128]
     /// When the owner of each handed-out position entered the queue; nondecreasing.
     private var entered: [Int64]
+    /// `entered` at the first position of each block handed out: a search for an instant looks through these
+    /// (2 KB for 4,096 places, cached) and then one block, not through the whole of `entered`.
+    private var blockEntered: [Int64]
     /// The contact slot owning each position, or -1 once it is released.
     private var owners: [Int32]
     /// The tournament: `nodes[blockCount + b]` is the best order in block b, `nodes[i]` the larger of `2i` and
@@ -46,6 +49,7 @@ struct EntryTournament {
         self.capacity = rounded
         orders = Array(repeating: Self.vacant, count: rounded)
         entered = Array(repeating: 0, count: rounded)
+        blockEntered = Array(repeating: 0, count: rounded >> Self.blockShift)
         owners = Array(repeating: -1, count: rounded)
         nodes = Array(repeating: Self.vacant, count: 2 * (rounded >> Self.blockShift))
         winners = Array(repeating: 0, count: 2 * (rounded >> Self.blockShift))
@@ -69,6 +73,7 @@ struct EntryTournament {
         used += 1
         owned += 1
         entered[position] = enteredAt
+        if position & (Self.blockSize - 1) == 0 { blockEntered[position >> Self.blockShift] = enteredAt }
         owners[position] = slot
         return Int32(position)
     }
@@ -162,12 +167,14 @@ struct EntryTournament {
             }
             capacity = newCapacity
             entered = newEntered
+            blockEntered = Array(repeating: 0, count: blockCount)
             owners = newOwners
             orders = newOrders
             nodes = Array(repeating: Self.vacant, count: 2 * blockCount)
             winners = Array(repeating: 0, count: 2 * blockCount)
         }
         used = moved.count
+        for b in 0..<((used + Self.blockSize - 1) >> Self.blockShift) { blockEntered[b] = entered[b << Self.blockShift] }
         rebuild()
         return moved
     }
@@ -184,6 +191,9 @@ struct EntryTournament {
     func structuralProblems() -> [String] {
         var problems: [String] = []
         if (0..<used).contains(where: { $0 > 0 && entered[$0 - 1] > entered[$0] }) { problems.append("entries out of entry order") }
+        if stride(from: 0, to: used, by: Self.blockSize).contains(where: { blockEntered[$0 >> Self.blockShift] != entered[$0] }) {
+            problems.append("a block's first entry time is out of date")
+        }
         if owners[..<used].filter({ $0 >= 0 }).count != owned { problems.append("owned count \(owned) is wrong") }
         if (used..<capacity).contains(where: { owners[$0] >= 0 || orders[$0] != Self.vacant }) {
             problems.append("a position past the last handed out is in use")
@@ -290,8 +300,16 @@ struct EntryTournament {
 
     /// The first handed-out position whose owner entered after `threshold`; `used` if none.
     private func firstPosition(enteredAfter threshold: Int64) -> Int {
+        // The first block whose first owner entered after the threshold: the position is in the block before.
         var low = 0
-        var high = used
+        var high = (used + Self.blockSize - 1) >> Self.blockShift
+        while low < high {
+            let mid = (low + high) / 2
+            if blockEntered[mid] <= threshold { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0 else { return 0 }
+        high = Swift.min(low << Self.blockShift, used)
+        low = (low - 1) << Self.blockShift
         while low < high {
             let mid = (low + high) / 2
             if entered[mid] <= threshold { low = mid + 1 } else { high = mid }
