@@ -94,7 +94,7 @@ struct AgentRecord {
     /// Since when the agent has had free capacity without an offer: the key of `longest_idle`.
     var availableSince = Instant.epoch
     /// Contact slots this agent holds: offered, connected or in wrap-up.
-    var work: [Int32] = []
+    var work = AgentWork()
     var lanes: [LaneMembership] = []
     var servedQueues: [Int32] = []
     /// Contacts holding for this agent as the customer's preferred (last) agent.

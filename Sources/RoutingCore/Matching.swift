@@ -358,7 +358,7 @@ extension RoutingEngine {
     mutating func releaseWork(_ slot: Int32, from agent: Int32) {
         let a = Int(agent)
         let channel = lanes[Int(contacts[Int(slot)]!.lane)].channel
-        agents[a].work.removeAll { $0 == slot }
+        agents[a].work.remove(slot)
         agents[a].active[channel] -= 1
         agents[a].availableSince = now
         touch(agent)

@@ -132,6 +132,27 @@ import Testing
     }
 }
 
+@Suite struct AgentWorkTests {
+    @Test func keepsSlotsInOrderInlineAndSpilled() {
+        var generator = SplitMix64(seed: 11)
+        var work = AgentWork()
+        var reference: [Int32] = []
+        for step in 0..<5_000 {
+            let slot = Int32(generator.next() % 12)
+            if generator.next() % 2 == 0, !reference.contains(slot) {
+                work.append(slot)
+                reference.append(slot)
+            } else {
+                work.remove(slot)
+                reference.removeAll { $0 == slot }
+            }
+            #expect(Array(work) == reference, "step \(step)")
+            #expect(work.count == reference.count && work.isEmpty == reference.isEmpty)
+            #expect(work.indices.map { work[$0] } == reference)
+        }
+    }
+}
+
 @Suite struct ContactIndexTests {
     /// Ids rise as the engine gives them, some are skipped (contacts closed on arrival), contacts leave in any
     /// order, and a window of 64 forces the long-lived ones into the hash table of veterans.
