@@ -106,13 +106,19 @@ struct RankedSet<Element: Comparable> {
 
     // MARK: Fenwick tree over bucket sizes (1-based internally).
 
+    /// In the array it already has: a fresh one each time a bucket split or emptied was memory to fetch anew.
     private mutating func rebuildFenwick() {
-        fenwick = [Int](repeating: 0, count: buckets.count + 1)
-        for (b, bucket) in buckets.enumerated() {
-            let i = b + 1
-            fenwick[i] += bucket.count
-            let parent = i + (i & -i)
-            if parent <= buckets.count { fenwick[parent] += fenwick[i] }
+        let size = buckets.count + 1
+        if fenwick.count > size { fenwick.removeLast(fenwick.count - size) }
+        while fenwick.count < size { fenwick.append(0) }
+        fenwick.withUnsafeMutableBufferPointer { tree in
+            tree.update(repeating: 0)
+            for (b, bucket) in buckets.enumerated() {
+                let i = b + 1
+                tree[i] += bucket.count
+                let parent = i + (i & -i)
+                if parent < size { tree[parent] += tree[i] }
+            }
         }
     }
 
