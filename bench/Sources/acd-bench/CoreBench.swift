@@ -17,8 +17,11 @@ struct CoreBench: ParsableCommand {
     @Option(help: "Seed for the scenario and the engine.") var seed: UInt64 = 1
     @Flag(inversion: .prefixedNo, help: "Queues relax their skill requirement after 30 s and 90 s in queue.") var relaxation = true
     @Flag(help: "Also print the curve over 1k/10k/100k agents x 1k/100k/1M queued (200k decisions each).") var curve = false
+    @Flag(inversion: .prefixedNo, help: "Run with glibc's heap on transparent huge pages (starts itself again with GLIBC_TUNABLES).")
+    var hugePages = true
 
     func run() throws {
+        if hugePages { HugePages.restartWithHugePagesIfNeeded() }
         let machineBefore = referenceLoopMilliseconds()
         if curve {
             for agentCount in [1_000, 10_000, 100_000] {
@@ -43,6 +46,8 @@ struct BenchResult {
     var seconds: Double
     var p50, p90, p99, p999, max: Double
     var rssMiB, peakRssMiB: Double
+    /// Of the resident memory, what is on transparent huge pages.
+    var hugePagesMiB: Int
     var setupSeconds: Double
     /// Mean engine time per cycle (complete, accept, submit) by command, timers they fired included.
     var completeNs, acceptNs, submitNs: Int
@@ -52,14 +57,14 @@ struct BenchResult {
     var decisionsPerSecond: Double { Double(decisions) / seconds }
 
     var line: String {
-        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s reference loop=\(referenceLoopMilliseconds.before)/\(referenceLoopMilliseconds.after)ms"
+        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB huge pages=\(hugePagesMiB)MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s reference loop=\(referenceLoopMilliseconds.before)/\(referenceLoopMilliseconds.after)ms"
     }
 
     var json: String {
         """
         {"bench":"core","agents":\(agents),"skills":\(skills),"queues":\(queues),"queued":\(queued),"decisions":\(decisions),\
         "decisions_per_sec":\(Int(decisionsPerSecond)),"p50_us":\(p50),"p90_us":\(p90),"p99_us":\(p99),"p999_us":\(p999),\
-        "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB)),\
+        "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB)),"huge_pages_mb":\(hugePagesMiB),\
         "reference_loop_ms":[\(referenceLoopMilliseconds.before),\(referenceLoopMilliseconds.after)]}
         """
     }
@@ -206,7 +211,7 @@ struct Scenario {
         return BenchResult(
             agents: agentCount, skills: skillCount, queues: queueCount, queued: engine.liveContactCount - busy.count,
             decisions: decisions, seconds: Double(engineNanoseconds) / 1e9,
-            p50: p[0], p90: p[1], p99: p[2], p999: p[3], max: p[4], rssMiB: memory.current, peakRssMiB: memory.peak,
+            p50: p[0], p90: p[1], p99: p[2], p999: p[3], max: p[4], rssMiB: memory.current, peakRssMiB: memory.peak, hugePagesMiB: HugePages.anonymousHugePagesMiB(),
             setupSeconds: setupSeconds, completeNs: Int(completeNanoseconds) / max(cycles, 1),
             acceptNs: Int(acceptNanoseconds) / max(cycles, 1), submitNs: Int(submitNanoseconds) / max(cycles, 1))
     }
