@@ -11,7 +11,7 @@
 /// reused; when they run out, `compact()` renumbers the owned ones and tells the engine where they went.
 ///
 /// The queries are `mutating` for the reason given in Matching.swift: called on `lanes[l].entries`, a
-/// non-mutating method copies the struct, retaining and releasing its three arrays.
+/// non-mutating method copies the struct, retaining and releasing each of its arrays.
 struct EntryTournament {
     /// Below every real key's order (whose sortable score bits are never all zero): a place with no key.
     static var vacant: UInt128 { 0 }
