@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Transparent huge pages for the benchmark's own heap. A decision reads records chosen at random among hundreds of
