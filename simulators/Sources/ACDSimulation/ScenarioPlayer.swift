@@ -105,7 +105,8 @@ public struct ScenarioPlayer<Backend: RoutingBackend> {
         return recorder.report(agents: agents, endingAt: scenario.duration, backend: backend.summary)
     }
 
-    /// Moves the clock towards `time`; true once it is there.
+    /// Moves the clock towards `time`; true once it is there (callers that loop until then need not check).
+    @discardableResult
     private mutating func advance(to time: Instant) -> Bool {
         buffer.removeAll(keepingCapacity: true)
         let reached = max(now, backend.advance(to: time, into: &buffer))
