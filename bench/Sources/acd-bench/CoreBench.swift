@@ -211,7 +211,8 @@ struct Scenario {
         return BenchResult(
             agents: agentCount, skills: skillCount, queues: queueCount, queued: engine.liveContactCount - busy.count,
             decisions: decisions, seconds: Double(engineNanoseconds) / 1e9,
-            p50: p[0], p90: p[1], p99: p[2], p999: p[3], max: p[4], rssMiB: memory.current, peakRssMiB: memory.peak, hugePagesMiB: HugePages.anonymousHugePagesMiB(),
+            p50: p[0], p90: p[1], p99: p[2], p999: p[3], max: p[4], rssMiB: memory.current, peakRssMiB: memory.peak,
+            hugePagesMiB: HugePages.anonymousHugePagesMiB(),
             setupSeconds: setupSeconds, completeNs: Int(completeNanoseconds) / max(cycles, 1),
             acceptNs: Int(acceptNanoseconds) / max(cycles, 1), submitNs: Int(submitNanoseconds) / max(cycles, 1))
     }

@@ -28,13 +28,6 @@ enum HugePages {
 
     /// Anonymous memory of this process on huge pages, in MiB (`AnonHugePages` of /proc/self/smaps_rollup).
     static func anonymousHugePagesMiB() -> Int {
-        guard let file = fopen("/proc/self/smaps_rollup", "r") else { return 0 }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 256)
-        while fgets(&buffer, Int32(buffer.count), file) != nil {
-            let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if line.hasPrefix("AnonHugePages:") { return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) / 1024 }
-        }
-        return 0
+        (procKibibytes("/proc/self/smaps_rollup", fields: ["AnonHugePages:"])["AnonHugePages:"] ?? 0) / 1024
     }
 }

@@ -14,17 +14,23 @@ func monotonicNanoseconds() -> UInt64 {
 
 /// Resident set size now and at its peak, in MiB, from /proc/self/status.
 func residentMemoryMiB() -> (current: Double, peak: Double) {
-    guard let file = fopen("/proc/self/status", "r") else { return (0, 0) }
+    let kib = procKibibytes("/proc/self/status", fields: ["VmRSS:", "VmHWM:"])
+    return (Double(kib["VmRSS:"] ?? 0) / 1024, Double(kib["VmHWM:"] ?? 0) / 1024)
+}
+
+/// The `Name: N kB` lines of a /proc file whose names are in `fields`; empty where there is no such file.
+func procKibibytes(_ path: String, fields: Set<String>) -> [String: Int] {
+    guard let file = fopen(path, "r") else { return [:] }
     defer { fclose(file) }
-    var current = 0.0, peak = 0.0
+    var values: [String: Int] = [:]
     var buffer = [CChar](repeating: 0, count: 256)
     while fgets(&buffer, Int32(buffer.count), file) != nil {
         let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let kib = Double(line.split(separator: " ").compactMap { Int($0) }.first ?? 0)
-        if line.hasPrefix("VmRSS:") { current = kib / 1024 }
-        if line.hasPrefix("VmHWM:") { peak = kib / 1024 }
+        let words = line.split { $0 == " " || $0 == "\t" || $0 == "\n" }
+        guard let name = words.first.map(String.init), fields.contains(name) else { continue }
+        values[name] = words.dropFirst().compactMap { Int($0) }.first ?? 0
     }
-    return (current, peak)
+    return values
 }
 
 /// Latency samples in nanoseconds, summarized as percentiles in microseconds.
