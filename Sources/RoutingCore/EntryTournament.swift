@@ -146,33 +146,26 @@ struct EntryTournament {
         // At most half owned after compaction, so that the next one is at least half a capacity away.
         var newCapacity = capacity
         while owned * 2 > newCapacity { newCapacity *= 2 }
-        var moved: [(slot: Int32, position: Int32)] = []
-        moved.reserveCapacity(owned)
-        if newCapacity == capacity {
-            // In place: an owner only moves to a lower position, one no later owner still needs.
-            for p in 0..<used where owners[p] >= 0 {
-                let q = moved.count
-                (entered[q], owners[q], orders[q]) = (entered[p], owners[p], orders[p])
-                moved.append((owners[q], Int32(q)))
-            }
-            for p in moved.count..<used { (entered[p], owners[p], orders[p]) = (0, -1, Self.vacant) }
-        } else {
-            var newEntered = Array(repeating: Int64(0), count: newCapacity)
-            var newOwners = Array(repeating: Int32(-1), count: newCapacity)
-            var newOrders = Array(repeating: Self.vacant, count: newCapacity)
-            for p in 0..<used where owners[p] >= 0 {
-                let q = moved.count
-                (newEntered[q], newOwners[q], newOrders[q]) = (entered[p], owners[p], orders[p])
-                moved.append((owners[p], Int32(q)))
-            }
+        if newCapacity > capacity {
+            // The new places come after the old ones, so growing is appending them vacant.
+            let added = newCapacity - capacity
+            entered += repeatElement(0, count: added)
+            owners += repeatElement(-1, count: added)
+            orders += repeatElement(Self.vacant, count: added)
             capacity = newCapacity
-            entered = newEntered
             blockEntered = Array(repeating: 0, count: blockCount)
-            owners = newOwners
-            orders = newOrders
             nodes = Array(repeating: Self.vacant, count: 2 * blockCount)
             winners = Array(repeating: 0, count: 2 * blockCount)
         }
+        // In place: an owner only moves to a lower position, one no later owner still needs.
+        var moved: [(slot: Int32, position: Int32)] = []
+        moved.reserveCapacity(owned)
+        for p in 0..<used where owners[p] >= 0 {
+            let q = moved.count
+            (entered[q], owners[q], orders[q]) = (entered[p], owners[p], orders[p])
+            moved.append((owners[q], Int32(q)))
+        }
+        for p in moved.count..<used { (entered[p], owners[p], orders[p]) = (0, -1, Self.vacant) }
         used = moved.count
         for b in 0..<((used + Self.blockSize - 1) >> Self.blockShift) { blockEntered[b] = entered[b << Self.blockShift] }
         rebuild()
