@@ -29,8 +29,7 @@ extension RoutingEngine {
             problems += lane.entries.structuralProblems().map { "lane \(l) entries: \($0)" }
             queuedInLanes += lane.order.count
             for order in lane.order.descending {
-                guard let slot = contactSlot[QueuedKey.contactID(ofOrder: order)], let contact = contacts[Int(slot)],
-                      contact.key.order == order else {
+                guard let slot = liveSlot(ofOrder: order), let contact = contacts[Int(slot)], contact.key.order == order else {
                     problems.append("lane \(l) holds a contact that is gone or re-keyed")
                     continue
                 }
@@ -177,7 +176,8 @@ extension RoutingEngine {
             for ring in lanes[l].available.indices {
                 for entry in lanes[l].available[ring].unordered where isCurrent(entry) {
                     let a = Int(entry.agent)
-                    if !agents[a].isLive || !isAvailable(agent: a, for: lanes[l].channel) {
+                    // `isCurrent` has already checked that the agent is live.
+                    if !isAvailable(agent: a, for: lanes[l].channel) {
                         problems.append("lane \(l) ring \(ring) holds a current entry for unavailable agent slot \(a)")
                     }
                 }

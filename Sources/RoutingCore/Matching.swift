@@ -108,7 +108,12 @@ extension RoutingEngine {
 
     /// The slot of the queued contact with this order in its lane's ranked set.
     func queuedSlot(ofOrder order: UInt128) -> Int32 {
-        contactSlot[QueuedKey.contactID(ofOrder: order)]!
+        liveSlot(ofOrder: order)!
+    }
+
+    /// The slot of the live contact this order was made for, if any (the checks ask of orders they distrust).
+    func liveSlot(ofOrder order: UInt128) -> Int32? {
+        contactSlot[QueuedKey.contactID(ofOrder: order)]
     }
 
     /// The relaxation step a queued contact has reached.

@@ -51,7 +51,7 @@ extension RoutingEngine {
             digest.add(String(describing: contact.phase))
         }
         for lane in lanes {
-            for order in lane.order.descending { digest.add(Int(contactSlot[QueuedKey.contactID(ofOrder: order)] ?? -1)) }
+            for order in lane.order.descending { digest.add(Int(liveSlot(ofOrder: order) ?? -1)) }
             for place in lane.entries.ownedPositions { digest.add(Int(place.slot)) }
         }
         for queue in queues {
