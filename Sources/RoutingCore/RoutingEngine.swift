@@ -18,11 +18,11 @@ public struct RoutingEngine: Sendable {
     /// Bumped when the lanes are rebuilt, so that their timers from before are ignored.
     var laneGeneration: UInt32 = 0
 
-    var agents: [AgentRecord] = []
+    var agents = LineAlignedArray<AgentRecord>()
     var agentIndex = CheapHashTable<AgentID, Int32>()
     var freeAgentSlots: [Int32] = []
 
-    var contacts: [ContactRecord?] = []
+    var contacts = LineAlignedArray<ContactRecord?>()
     var contactDetails: [ContactDetails?] = []
     var contactSlot = ContactIndex()
     var freeContactSlots: [Int32] = []
@@ -63,6 +63,7 @@ public struct RoutingEngine: Sendable {
     public mutating func handle(_ command: consuming Command, now time: Instant, into events: inout [Event]) {
         swap(&output, &events)
         defer { swap(&output, &events) }
+        makeRecordsUnique()
         fireTimers(through: time)
         apply(consume command)
         flushAgentStates()
@@ -79,8 +80,16 @@ public struct RoutingEngine: Sendable {
     public mutating func advance(to time: Instant, into events: inout [Event]) {
         swap(&output, &events)
         defer { swap(&output, &events) }
+        makeRecordsUnique()
         fireTimers(through: time)
         noteNextTimer()
+    }
+
+    /// The record arrays check that they are not shared once per command, not at every write (`LineAlignedArray`):
+    /// an engine copied before this command gets its own records here.
+    private mutating func makeRecordsUnique() {
+        agents.makeUnique()
+        contacts.makeUnique()
     }
 
     /// When the next timer is due, so a driver can sleep until then. Stored, and kept after every command and

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import RoutingCore
 
@@ -150,6 +151,82 @@ import Testing
             #expect(work.count == reference.count && work.isEmpty == reference.isEmpty)
             #expect(work.indices.map { work[$0] } == reference)
         }
+    }
+}
+
+@Suite struct LineAlignedArrayTests {
+    /// A record of 40 bytes with a reference: slots of one line each, and the references must be released.
+    struct Record: Equatable {
+        var number: Int
+        var label: String
+        var tracker: Tracker?
+        var padding = (0, 0)
+
+        static func == (lhs: Record, rhs: Record) -> Bool { lhs.number == rhs.number && lhs.label == rhs.label }
+    }
+
+    final class Tracker {
+        static let live = Mutex(0)
+        init() { Self.live.withLock { $0 += 1 } }
+        deinit { Self.live.withLock { $0 -= 1 } }
+    }
+
+    @Test func everyElementStartsOnACacheLine() {
+        var records = LineAlignedArray<Record>()
+        var big = LineAlignedArray<(Int, Int, Int, Int, Int, Int, Int, Int, Int)>()
+        for number in 0..<100 {
+            records.append(Record(number: number, label: "r\(number)"))
+            big.append((number, 0, 0, 0, 0, 0, 0, 0, 0))
+        }
+        for index in records.indices {
+            records.makeUnique()
+            withUnsafeMutablePointer(to: &records[index]) { #expect(Int(bitPattern: $0) % 64 == 0) }
+            big.makeUnique()
+            withUnsafeMutablePointer(to: &big[index]) { #expect(Int(bitPattern: $0) % 64 == 0) }
+        }
+        #expect(big.map(\.0) == Array(0..<100))
+    }
+
+    /// Appends, writes and copies at random against an `Array`; a copy taken at any point keeps its elements
+    /// whatever is written to the original after it.
+    @Test func behavesAsAnArrayWithCopiesKeptApart() {
+        var generator = SplitMix64(seed: 17)
+        var records = LineAlignedArray<Record>()
+        var reference: [Record] = []
+        var snapshots: [(LineAlignedArray<Record>, [Record])] = []
+        for step in 0..<4_000 {
+            switch generator.next() % 5 {
+            case 0, 1:
+                let record = Record(number: Int(generator.next() % 1_000), label: "s\(step)")
+                records.append(record)
+                reference.append(record)
+            case 2, 3 where !reference.isEmpty:
+                let index = Int(generator.next() % UInt64(reference.count))
+                records.makeUnique()
+                records[index].number += 1
+                records[index].label += "+"
+                reference[index].number += 1
+                reference[index].label += "+"
+            default:
+                if snapshots.count < 20 { snapshots.append((records, reference)) }
+            }
+            #expect(Array(records) == reference, "step \(step)")
+        }
+        for (copy, expected) in snapshots { #expect(Array(copy) == expected) }
+    }
+
+    @Test func releasesItsElementsWhenFreedAndWhenGrown() {
+        let before = Tracker.live.withLock { $0 }
+        do {
+            var records = LineAlignedArray<Record>()
+            for number in 0..<1_000 { records.append(Record(number: number, label: "", tracker: Tracker())) }
+            let copy = records
+            records.makeUnique()
+            records[0].tracker = Tracker()
+            #expect(Tracker.live.withLock { $0 } == before + 1_001)
+            #expect(copy.count == 1_000)
+        }
+        #expect(Tracker.live.withLock { $0 } == before)
     }
 }
 

@@ -201,4 +201,31 @@ struct LoggedCommand {
         for entry in log { _ = other.handle(entry.command, now: entry.at) }
         #expect(other.stateDigest() != original.stateDigest())
     }
+
+    /// An engine is a value: a copy taken mid-run is untouched by what the original does next, and goes on from
+    /// there as the original did. The record arrays copy on the first command after the copy, not at each write.
+    @Test func aCopiedEngineKeepsItsOwnStateAndGoesOnTheSameWay() throws {
+        var original = try RoutingEngine(rules: TrafficGenerator.rules(), seed: 5)
+        var traffic = TrafficGenerator(seed: 5)
+        var clock = Instant(seconds: 1_700_000_000)
+        var rest: [LoggedCommand] = []
+        var fork: RoutingEngine?
+        var digestAtFork: StateDigest?
+        for step in 0..<6_000 {
+            clock = clock.adding(milliseconds: traffic.pause())
+            let command = traffic.nextCommand()
+            if step == 3_000 {
+                fork = original
+                digestAtFork = original.stateDigest()
+            }
+            if fork != nil { rest.append(LoggedCommand(command: command, at: clock)) }
+            traffic.observe(original.handle(command, now: clock))
+        }
+        var copy = try #require(fork)
+        #expect(copy.stateDigest() == digestAtFork)
+        #expect(copy.stateDigest() != original.stateDigest())
+        for entry in rest { _ = copy.handle(entry.command, now: entry.at) }
+        #expect(copy.stateDigest() == original.stateDigest())
+        #expect(copy.invariantViolations().isEmpty)
+    }
 }
