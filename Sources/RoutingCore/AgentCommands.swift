@@ -182,7 +182,7 @@ extension RoutingEngine {
         queues[q].runtime.serviceLevel.record(
             at: now, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: true,
             targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000,
-            windowSeconds: tenants[Int(contact.tenant)].statisticsWindowSeconds)
+            windowSeconds: tenants[Int(queues[Int(contact.queue)].tenant)].statisticsWindowSeconds)
         cleanLongestWaiting(queue: q)
         emit(.accepted(id, agent: agentID))
         emit(.connected(id, agent: agentID, queue: queues[q].name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt)))
@@ -237,10 +237,12 @@ extension RoutingEngine {
             endConversation(slot, agent: agent, talk: talk, outcome: .completed)
         case .timed(let seconds):
             recordConversation(slot, agent: agent, talk: talk, outcome: .completed)
+            contactDetails[Int(slot)]!.talkMilliseconds = talk
             setPhase(slot, .wrapUp(agent: agent, at: now))
             schedule(.wrapUpEnd, at: now.adding(seconds: seconds), slot: slot)
         case .manual:
             recordConversation(slot, agent: agent, talk: talk, outcome: .completed)
+            contactDetails[Int(slot)]!.talkMilliseconds = talk
             setPhase(slot, .wrapUp(agent: agent, at: now))
         }
         touch(agent)
@@ -259,7 +261,6 @@ extension RoutingEngine {
         agents[a].talkMilliseconds += talk
         agents[a].handledSinceLogin += 1
         agents[a].handledTotal += 1
-        contacts[Int(slot)]!.talkMilliseconds = talk
         emit(.completed(contacts[Int(slot)]!.id, agent: agents[a].id, talkMilliseconds: talk, outcome: outcome))
     }
 
@@ -276,7 +277,7 @@ extension RoutingEngine {
         guard case .wrapUp(_, let since) = contacts[Int(slot)]!.phase else { return }
         let wrap = now.milliseconds(since: since)
         emit(.wrapUpEnded(contacts[Int(slot)]!.id, agent: agents[Int(agent)].id, wrapUpMilliseconds: wrap))
-        finish(slot, agent: agent, handleMilliseconds: contacts[Int(slot)]!.talkMilliseconds + wrap)
+        finish(slot, agent: agent, handleMilliseconds: contactDetails[Int(slot)]!.talkMilliseconds + wrap)
     }
 
     private mutating func finish(_ slot: Int32, agent: Int32, handleMilliseconds: Int64) {

@@ -46,14 +46,15 @@ extension RoutingEngine {
 
         let slot = allocateContactSlot()
         let lane = lane(queue: q, extras: extras)
-        var contact = ContactRecord(
-            id: id, generation: slotGenerations[Int(slot)], tenant: t, queue: q, lane: lane, preferredAgent: nil,
-            key: queuedKey(for: submission, id: id, slot: slot, arrivedAt: now, tenant: t),
-            arrivedAt: now, enteredQueueAt: now, phase: .arriving)
+        let contact = ContactRecord(
+            order: queuedKey(for: submission, id: id, slot: slot, arrivedAt: now, tenant: t).order, queue: q, lane: lane,
+            arrivedAt: now)
+        // Read only by the first placement, right below: not kept in the record.
+        var preferredAgent: Int32?
         if let last = submission.profile.lastAgent, let agent = agentIndex[last],
            queues[Int(q)].settings.preferredAgentWaitSeconds > 0,
            agents[Int(agent)].presence != .loggedOut, agents[Int(agent)].lanes.contains(where: { $0.lane == lane }) {
-            contact.preferredAgent = agent
+            preferredAgent = agent
         }
         let names = (tenant: submission.tenant, queue: submission.queue)
         contacts[Int(slot)] = contact
@@ -62,13 +63,13 @@ extension RoutingEngine {
         accounting.live += 1
         takePlace(slot)
         noteWaiting(slot)
-        route(newContact: slot, tenant: names.tenant, queue: names.queue)
+        route(newContact: slot, preferredAgent: preferredAgent, tenant: names.tenant, queue: names.queue)
     }
 
     /// First placement of a new contact: its preferred agent if free, a hold for that agent, or the queue.
-    private mutating func route(newContact slot: Int32, tenant: String, queue: String) {
+    private mutating func route(newContact slot: Int32, preferredAgent: Int32?, tenant: String, queue: String) {
         let contact = contacts[Int(slot)]!
-        if let preferred = contact.preferredAgent {
+        if let preferred = preferredAgent {
             let channel = lanes[Int(contact.lane)].channel
             let holdSeconds = queues[Int(contact.queue)].settings.preferredAgentWaitSeconds
             emit(.queued(contact.id, tenant: tenant, queue: queue, position: 1,
@@ -102,7 +103,7 @@ extension RoutingEngine {
     mutating func waitEstimate(for slot: Int32) -> (position: Int, seconds: Int?) {
         let s = Int(slot)
         let l = Int(contacts[s]!.lane)
-        let position = lanes[l].order.countGreater(than: contacts[s]!.key.order) + 1
+        let position = lanes[l].order.countGreater(than: contacts[s]!.order) + 1
         let staffed = lanes[l].staffed
         guard staffed > 0 else { return (position, nil) }
         let handle = queues[Int(contacts[s]!.queue)].runtime.averageHandleMilliseconds
@@ -167,7 +168,7 @@ extension RoutingEngine {
             queues[q].runtime.serviceLevel.record(
                 at: now, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: false,
                 targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000,
-                windowSeconds: tenants[Int(contact.tenant)].statisticsWindowSeconds)
+                windowSeconds: tenants[Int(queues[Int(contact.queue)].tenant)].statisticsWindowSeconds)
         } else {
             queues[q].runtime.cancelled += 1
             accounting.cancelled += 1

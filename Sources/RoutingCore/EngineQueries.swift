@@ -73,7 +73,7 @@ extension RoutingEngine {
         case .wrapUp: phase = .wrapUp
         }
         return ContactStatus(
-            id: id, tenant: tenants[Int(contact.tenant)].name, queue: queues[Int(contact.queue)].name, phase: phase,
+            id: id, tenant: tenants[Int(queues[Int(contact.queue)].tenant)].name, queue: queues[Int(contact.queue)].name, phase: phase,
             agent: contact.phase.agent.map { agents[Int($0)].id }, position: position, estimatedWaitSeconds: estimate,
             waitedMilliseconds: now.milliseconds(since: contact.arrivedAt), callbackNumber: contactDetails[Int(slot)]!.submission.callbackNumber)
     }

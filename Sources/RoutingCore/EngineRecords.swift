@@ -174,6 +174,12 @@ struct QueuedKey: Comparable, Hashable {
     static func contactID(ofOrder order: UInt128) -> ContactID {
         ContactID(idMask - (UInt64(truncatingIfNeeded: order) & idMask))
     }
+
+    /// The score an order was made from: the inverse of the sortable bits `init(score:id:strictRank:slot:)` makes.
+    static func score(ofOrder order: UInt128) -> Double {
+        let sortable = UInt64(truncatingIfNeeded: order >> 48)
+        return Double(bitPattern: sortable & (1 << 63) != 0 ? sortable & ~(1 << 63) : ~sortable)
+    }
 }
 
 extension QueuedKey {
@@ -188,31 +194,101 @@ extension QueuedKey {
     }
 }
 
+/// The queue figures a contact's phase counts in: waiting (queued or held) and ringing (offered).
+enum PhaseTally {
+    case waiting, ringing, none
+}
+
+extension ContactPhase {
+    var tally: PhaseTally {
+        switch self {
+        case .queued, .held: .waiting
+        case .offered: .ringing
+        case .arriving, .connected, .wrapUp: .none
+        }
+    }
+}
+
 struct DeclineBlock: Hashable {
     var agent: Int32
     var until: Instant
 }
 
 /// What routing reads about a contact on every decision: plain values only, so reading one copies no
-/// reference-counted storage. Rarely read data lives in `ContactDetails`.
+/// reference-counted storage, and 62 bytes, so that the record fills one 64-byte cache line of the engine's
+/// `LineAlignedArray` (a decision reads three records it has not touched for a while: the contact it routes, the
+/// one completed, the new one). What the record can be told from is not stored: the id is in the order's low
+/// bits, the score in its middle bits, the tenant is the queue's. Rarely read data lives in `ContactDetails`.
 struct ContactRecord {
-    var id: ContactID
-    var generation: UInt32
-    var tenant: Int32
-    var queue: Int32
-    var lane: Int32
-    var preferredAgent: Int32?
-    var key: QueuedKey
+    /// The contact's `QueuedKey.order`, set on arrival and whenever rules re-score it.
+    var order: UInt128
     var arrivedAt: Instant
     var enteredQueueAt: Instant
-    var phase: ContactPhase
-    var talkMilliseconds: Int64 = 0
+    // The phase, stored in its parts: as an enum of `(Int32, Instant)` payloads it took 17 bytes.
+    private var phaseSince: Instant
+    var queue: Int32
+    var lane: Int32
     /// Bumped on every phase change; timers carry the epoch they were set in.
     var timerEpoch: UInt32 = 0
     /// Its place in the lane's entry order from entering the queue until it is answered or leaves; -1 otherwise.
     var entry: Int32 = -1
+    private var phaseAgent: Int32
+    /// The phase without its payload, for the hot paths that only ask which it is.
+    private(set) var phaseKind: PhaseKind
     /// Whether `ContactDetails.blocks` may hold an unexpired block: spares the lookup in the common case.
     var hasBlocks = false
+
+    enum PhaseKind: UInt8 {
+        case arriving, queued, held, offered, connected, wrapUp
+
+        /// Which of its queue's figures a contact in this phase counts in.
+        var tally: PhaseTally {
+            switch self {
+            case .queued, .held: .waiting
+            case .offered: .ringing
+            case .arriving, .connected, .wrapUp: .none
+            }
+        }
+    }
+
+    init(order: UInt128, queue: Int32, lane: Int32, arrivedAt: Instant) {
+        self.order = order
+        self.queue = queue
+        self.lane = lane
+        self.arrivedAt = arrivedAt
+        enteredQueueAt = arrivedAt
+        phaseSince = arrivedAt
+        phaseAgent = -1
+        phaseKind = .arriving
+    }
+
+    var id: ContactID { QueuedKey.contactID(ofOrder: order) }
+
+    /// The contact's key in its lane; `slot` is where the record is.
+    func key(slot: Int32) -> QueuedKey { QueuedKey(order: order, score: QueuedKey.score(ofOrder: order), slot: slot) }
+
+    var phase: ContactPhase {
+        get {
+            switch phaseKind {
+            case .arriving: .arriving
+            case .queued: .queued
+            case .held: .held(agent: phaseAgent)
+            case .offered: .offered(agent: phaseAgent, at: phaseSince)
+            case .connected: .connected(agent: phaseAgent, at: phaseSince)
+            case .wrapUp: .wrapUp(agent: phaseAgent, at: phaseSince)
+            }
+        }
+        set {
+            switch newValue {
+            case .arriving: (phaseKind, phaseAgent) = (.arriving, -1)
+            case .queued: (phaseKind, phaseAgent) = (.queued, -1)
+            case .held(let agent): (phaseKind, phaseAgent) = (.held, agent)
+            case .offered(let agent, let at): (phaseKind, phaseAgent, phaseSince) = (.offered, agent, at)
+            case .connected(let agent, let at): (phaseKind, phaseAgent, phaseSince) = (.connected, agent, at)
+            case .wrapUp(let agent, let at): (phaseKind, phaseAgent, phaseSince) = (.wrapUp, agent, at)
+            }
+        }
+    }
 }
 
 /// The submission as received and its resolved extra skills: needed again only on overflow, rule swaps,
@@ -220,6 +296,8 @@ struct ContactRecord {
 struct ContactDetails {
     var submission: ContactSubmission
     var extras: [SkillLevel]
+    /// Set when the conversation ends, for the handle time when the wrap-up ends.
+    var talkMilliseconds: Int64 = 0
     /// Agents who declined or missed this contact, kept away from it until `until`.
     var blocks: [DeclineBlock] = []
 }

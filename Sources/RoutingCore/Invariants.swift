@@ -29,7 +29,7 @@ extension RoutingEngine {
             problems += lane.entries.structuralProblems().map { "lane \(l) entries: \($0)" }
             queuedInLanes += lane.order.count
             for order in lane.order.descending {
-                guard let slot = liveSlot(ofOrder: order), let contact = contacts[Int(slot)], contact.key.order == order else {
+                guard let slot = liveSlot(ofOrder: order), let contact = contacts[Int(slot)], contact.order == order else {
                     problems.append("lane \(l) holds a contact that is gone or re-keyed")
                     continue
                 }
@@ -46,7 +46,7 @@ extension RoutingEngine {
                 }
                 if let order {
                     keysAtPlaces += 1
-                    if order != contact.key.order || contact.phase != .queued { problems.append("contact \(contact.id) present at its place but not queued") }
+                    if order != contact.order || contact.phase != .queued { problems.append("contact \(contact.id) present at its place but not queued") }
                 } else if contact.phase == .queued {
                     problems.append("queued contact \(contact.id) missing from its place")
                 }
@@ -60,7 +60,9 @@ extension RoutingEngine {
         for (s, entry) in contacts.enumerated() {
             guard let contact = entry else { continue }
             if contactSlot[contact.id] != Int32(s) { problems.append("contact \(contact.id) not indexed at its slot") }
-            if contact.tenant != queues[Int(contact.queue)].tenant { problems.append("contact \(contact.id) in another tenant's queue") }
+            if tenantIndex[contactDetails[s]!.submission.tenant] != queues[Int(contact.queue)].tenant {
+                problems.append("contact \(contact.id) in another tenant's queue")
+            }
             if lanes[Int(contact.lane)].queue != contact.queue { problems.append("contact \(contact.id) lane belongs to another queue") }
             if contact.phase.holdsPlace != (contact.entry >= 0) { problems.append("contact \(contact.id) (\(contact.phase)) place \(contact.entry)") }
             if contact.entry >= 0 { placesOwned += 1 }
@@ -76,7 +78,7 @@ extension RoutingEngine {
             case .offered(let agent, _), .connected(let agent, _), .wrapUp(let agent, _):
                 if case .offered = contact.phase { ringing[Int(contact.queue)] += 1 }
                 if !agents[Int(agent)].work.contains(Int32(s)) { problems.append("contact \(contact.id) not in its agent's work") }
-                if agents[Int(agent)].tenant != contact.tenant { problems.append("contact \(contact.id) with an agent of another tenant") }
+                if agents[Int(agent)].tenant != queues[Int(contact.queue)].tenant { problems.append("contact \(contact.id) with an agent of another tenant") }
             }
         }
         if queued != queuedInLanes { problems.append("\(queued) contacts queued but \(queuedInLanes) in lanes") }

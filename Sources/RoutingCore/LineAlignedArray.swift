@@ -1,7 +1,7 @@
 /// An array whose every element starts on a 64-byte cache line, for the engine's agent and contact records.
 ///
-/// `Array` puts its elements after a 32-byte header in memory malloc aligns to 16 bytes, so a 128-byte contact
-/// record began 48 bytes into a line and spread over three lines, and a 264-byte agent record over five: every
+/// `Array` puts its elements after a 32-byte header in memory malloc aligns to 16 bytes, so a contact record of
+/// 128 bytes began 48 bytes into a line and spread over three lines, and a 264-byte agent record over five: every
 /// record a decision touched cost a line more than its size needs (callgrind's cache simulation,
 /// bench/README.md). Here the storage is aligned to 64 bytes and each element gets a whole number of lines.
 ///

@@ -32,7 +32,7 @@ extension RoutingEngine {
             var best: Candidate?
             for slot in agents[a].preferredHolds {
                 let lane = contacts[Int(slot)]!.lane
-                let key = contacts[Int(slot)]!.key
+                let key = contacts[Int(slot)]!.key(slot: slot)
                 guard freeCapacity(agent: a, lanes[Int(lane)].channel) > 0 else { continue }
                 let candidate = Candidate(
                     key: key, effectiveScore: effectiveScore(key, lane: lane, nowSeconds: nowSeconds), lane: lane, isHold: true)
@@ -96,11 +96,11 @@ extension RoutingEngine {
         let threshold = now.milliseconds - lanes[lane].stepStarts[ring]
         let best = ring == 0 ? lanes[lane].entries.best : lanes[lane].entries.best(enteredBy: threshold)
         guard let slot = best else { return nil }
-        guard isBlocked(slot, for: agent) else { return contacts[Int(slot)]!.key }
+        guard isBlocked(slot, for: agent) else { return contacts[Int(slot)]!.key(slot: slot) }
         for order in lanes[lane].order.descending {
             let slot = queuedSlot(ofOrder: order)
             if contacts[Int(slot)]!.enteredQueueAt.milliseconds <= threshold, !isBlocked(slot, for: agent) {
-                return contacts[Int(slot)]!.key
+                return contacts[Int(slot)]!.key(slot: slot)
             }
         }
         return nil
@@ -310,7 +310,7 @@ extension RoutingEngine {
     mutating func insertIntoLane(_ slot: Int32) {
         let s = Int(slot)
         setPhase(slot, .queued)
-        let key = contacts[s]!.key
+        let key = contacts[s]!.key(slot: slot)
         let l = Int(contacts[s]!.lane)
         lanes[l].order.insert(key.order)
         lanes[l].entries.place(key, at: contacts[s]!.entry)
@@ -325,7 +325,7 @@ extension RoutingEngine {
     mutating func removeFromLane(_ slot: Int32) {
         let s = Int(slot)
         let l = Int(contacts[s]!.lane)
-        let removed = lanes[l].order.remove(contacts[s]!.key.order)
+        let removed = lanes[l].order.remove(contacts[s]!.order)
         assert(removed, "queued contact missing from its lane")
         lanes[l].entries.vacate(contacts[s]!.entry)
     }
@@ -376,15 +376,14 @@ extension RoutingEngine {
         if let target = queues[from].compiled!.overflow.map(Int.init),
            queues[target].runtime.waiting < queues[target].settings.maxSize ?? .max {
             let phase = contacts[s]!.phase
-            adjustCounts(queue: from, phase: phase, by: -1)
+            adjustCounts(queue: from, tally: phase.tally, by: -1)
             queues[from].runtime.overflowedOut += 1
             givePlaceUp(slot)
             contacts[s]!.queue = Int32(target)
             contacts[s]!.enteredQueueAt = now
-            contacts[s]!.preferredAgent = nil
             contacts[s]!.lane = lane(queue: Int32(target), extras: contactDetails[s]!.extras)
             takePlace(slot)
-            adjustCounts(queue: target, phase: phase, by: 1)
+            adjustCounts(queue: target, tally: phase.tally, by: 1)
             queues[target].runtime.overflowedIn += 1
             noteWaiting(slot)
             cleanLongestWaiting(queue: from)
@@ -403,17 +402,17 @@ extension RoutingEngine {
     mutating func setPhase(_ slot: Int32, _ phase: ContactPhase) {
         let s = Int(slot)
         let queue = Int(contacts[s]!.queue)
-        adjustCounts(queue: queue, phase: contacts[s]!.phase, by: -1)
-        adjustCounts(queue: queue, phase: phase, by: 1)
+        adjustCounts(queue: queue, tally: contacts[s]!.phaseKind.tally, by: -1)
+        adjustCounts(queue: queue, tally: phase.tally, by: 1)
         contacts[s]!.phase = phase
         contacts[s]!.timerEpoch &+= 1
     }
 
-    mutating func adjustCounts(queue: Int, phase: ContactPhase, by delta: Int) {
-        switch phase {
-        case .queued, .held: queues[queue].runtime.waiting += delta
-        case .offered: queues[queue].runtime.ringing += delta
-        case .arriving, .connected, .wrapUp: break
+    mutating func adjustCounts(queue: Int, tally: PhaseTally, by delta: Int) {
+        switch tally {
+        case .waiting: queues[queue].runtime.waiting += delta
+        case .ringing: queues[queue].runtime.ringing += delta
+        case .none: break
         }
     }
 
@@ -421,7 +420,7 @@ extension RoutingEngine {
     mutating func noteWaiting(_ slot: Int32) {
         let contact = contacts[Int(slot)]!
         queues[Int(contact.queue)].runtime.longestWaiting.append(WaitingSince(
-            enteredAt: contact.enteredQueueAt.milliseconds, slot: slot, generation: contact.generation))
+            enteredAt: contact.enteredQueueAt.milliseconds, slot: slot, generation: slotGenerations[Int(slot)]))
     }
 
     /// Keeps the top of the queue's longest-wait heap a contact that is still unanswered there.
@@ -436,7 +435,7 @@ extension RoutingEngine {
         let slot = Int(entry.slot)
         guard slotGenerations[slot] == entry.generation else { return false }
         guard Int(contacts[slot]!.queue) == queue, contacts[slot]!.enteredQueueAt.milliseconds == entry.enteredAt else { return false }
-        switch contacts[slot]!.phase {
+        switch contacts[slot]!.phaseKind {
         case .arriving, .queued, .held, .offered: return true
         case .connected, .wrapUp: return false
         }
@@ -447,7 +446,7 @@ extension RoutingEngine {
         let s = Int(slot)
         givePlaceUp(slot)
         let contact = contacts[s]!
-        adjustCounts(queue: Int(contact.queue), phase: contact.phase, by: -1)
+        adjustCounts(queue: Int(contact.queue), tally: contact.phaseKind.tally, by: -1)
         contactSlot.remove(contact.id)
         contacts[s] = nil
         contactDetails[s] = nil

@@ -235,7 +235,7 @@ public struct RoutingEngine: Sendable {
         }
         var state = AgentState.wrapUp
         for k in agents[a].work.indices {
-            switch contacts[Int(agents[a].work[k])]!.phase {
+            switch contacts[Int(agents[a].work[k])]!.phaseKind {
             case .offered: return .reserved
             case .connected: state = .busy
             default: break

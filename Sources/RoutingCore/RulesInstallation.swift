@@ -153,7 +153,9 @@ extension RoutingEngine {
         for s in contacts.indices {
             guard var contact = contacts[s] else { continue }
             let details = contactDetails[s]!
-            contact.key = queuedKey(for: details.submission, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt, tenant: contact.tenant)
+            contact.order = queuedKey(
+                for: details.submission, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt,
+                tenant: queues[Int(contact.queue)].tenant).order
             contact.lane = lane(queue: contact.queue, extras: details.extras)
             contact.entry = -1
             contacts[s] = contact

@@ -46,7 +46,7 @@ extension RoutingEngine {
             digest.add(contact.id.rawValue)
             digest.add(Int(contact.queue))
             digest.add(Int(contact.lane))
-            digest.add(contact.key.score)
+            digest.add(QueuedKey.score(ofOrder: contact.order))
             digest.add(contact.enteredQueueAt.milliseconds)
             digest.add(String(describing: contact.phase))
         }
