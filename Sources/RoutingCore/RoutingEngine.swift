@@ -8,12 +8,12 @@ public struct RoutingEngine: Sendable {
     // Rules, interned so that indices held by agents and contacts survive a rule swap.
     var tenants: [TenantSlot] = []
     var tenantIndex = CheapHashTable<String, Int32>()
-    var queues: [QueueSlot] = []
+    var queues = LineAlignedArray<QueueSlot>()
     var queueIndex = CheapHashTable<QueueName, Int32>()
     var agentStatesByQueue = AgentStatesByQueue()
     var internedSkillCount: Int32 = 0
 
-    var lanes: [Lane] = []
+    var lanes = LineAlignedArray<Lane>()
     var laneIndex: [LaneKey: Int32] = [:]
     /// Bumped when the lanes are rebuilt, so that their timers from before are ignored.
     var laneGeneration: UInt32 = 0
@@ -90,6 +90,8 @@ public struct RoutingEngine: Sendable {
     private mutating func makeRecordsUnique() {
         agents.makeUnique()
         contacts.makeUnique()
+        queues.makeUnique()
+        lanes.makeUnique()
     }
 
     /// When the next timer is due, so a driver can sleep until then. Stored, and kept after every command and

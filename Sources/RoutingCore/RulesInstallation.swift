@@ -139,7 +139,7 @@ extension RoutingEngine {
     /// their places (in the order they entered their queues) and queued ones their keys; the new rules' steps
     /// apply at once, and an overflow they make due fires on the next timer pass.
     private mutating func rebuildLanesAndAvailability() {
-        lanes = []
+        lanes = LineAlignedArray()
         laneIndex = [:]
         laneGeneration &+= 1
         for a in agents.indices {
