@@ -1,4 +1,5 @@
-/// An array whose every element starts on a 64-byte cache line, for the engine's agent and contact records.
+/// An array whose every element starts on a 64-byte cache line, for the engine's records (agents, contacts, queues,
+/// lanes).
 ///
 /// `Array` puts its elements after a 32-byte header in memory malloc aligns to 16 bytes, so a contact record of
 /// 128 bytes began 48 bytes into a line and spread over three lines, and a 264-byte agent record over five: every
@@ -14,6 +15,7 @@
 /// Elements are read and written in place through addressors, so reading one field of a record copies
 /// neither the record nor its reference-counted fields.
 struct LineAlignedArray<Element>: RandomAccessCollection, MutableCollection {
+    /// Unchecked: written only through a reference `makeUnique()` or `append` made unique, as `Array`'s buffer is.
     private final class Storage: @unchecked Sendable {
         let base: UnsafeMutableRawPointer
         let capacity: Int

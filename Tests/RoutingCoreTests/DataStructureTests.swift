@@ -215,6 +215,12 @@ import Testing
         for (copy, expected) in snapshots { #expect(Array(copy) == expected) }
     }
 
+    /// The contact record is sized to fill one line of this array; a field added past that spreads every record
+    /// over two lines again.
+    @Test func aContactRecordFillsOneLine() {
+        #expect(MemoryLayout<ContactRecord?>.stride == 64)
+    }
+
     @Test func releasesItsElementsWhenFreedAndWhenGrown() {
         let before = Tracker.live.withLock { $0 }
         do {
