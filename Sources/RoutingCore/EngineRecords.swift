@@ -199,16 +199,6 @@ enum PhaseTally {
     case waiting, ringing, none
 }
 
-extension ContactPhase {
-    var tally: PhaseTally {
-        switch self {
-        case .queued, .held: .waiting
-        case .offered: .ringing
-        case .arriving, .connected, .wrapUp: .none
-        }
-    }
-}
-
 struct DeclineBlock: Hashable {
     var agent: Int32
     var until: Instant

@@ -375,15 +375,15 @@ extension RoutingEngine {
         let fromName = queues[from].name
         if let target = queues[from].compiled!.overflow.map(Int.init),
            queues[target].runtime.waiting < queues[target].settings.maxSize ?? .max {
-            let phase = contacts[s]!.phase
-            adjustCounts(queue: from, tally: phase.tally, by: -1)
+            let tally = contacts[s]!.phaseKind.tally
+            adjustCounts(queue: from, tally: tally, by: -1)
             queues[from].runtime.overflowedOut += 1
             givePlaceUp(slot)
             contacts[s]!.queue = Int32(target)
             contacts[s]!.enteredQueueAt = now
             contacts[s]!.lane = lane(queue: Int32(target), extras: contactDetails[s]!.extras)
             takePlace(slot)
-            adjustCounts(queue: target, tally: phase.tally, by: 1)
+            adjustCounts(queue: target, tally: tally, by: 1)
             queues[target].runtime.overflowedIn += 1
             noteWaiting(slot)
             cleanLongestWaiting(queue: from)
@@ -403,8 +403,8 @@ extension RoutingEngine {
         let s = Int(slot)
         let queue = Int(contacts[s]!.queue)
         adjustCounts(queue: queue, tally: contacts[s]!.phaseKind.tally, by: -1)
-        adjustCounts(queue: queue, tally: phase.tally, by: 1)
         contacts[s]!.phase = phase
+        adjustCounts(queue: queue, tally: contacts[s]!.phaseKind.tally, by: 1)
         contacts[s]!.timerEpoch &+= 1
     }
 
