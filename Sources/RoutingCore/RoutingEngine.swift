@@ -265,13 +265,21 @@ struct TenantSlot {
     var maxMissedOffers = 3
     var declaredSkills: Set<String> = []
     var scoring = ScoringRules()
-    /// Strict tier name to rank; a higher rank is always served first. Other tiers rank 0.
-    var strictRank: [String: Int32] = [:]
+    /// Tier name to what it adds to a submission's score and its strict rank. A table of ours, not a `Dictionary`:
+    /// a submission with a tier would otherwise be the cycle's only user of SipHash, whose code (about 1.4 KiB)
+    /// then competes for the instruction cache (bench/README.md).
+    var tiers = CheapHashTable<String, TierWeight>()
     /// Customer language to the requirement it adds, and every language skill (to see if the IVR chose one).
-    var languageRequirement: [String: SkillLevel] = [:]
-    var languageSkills: Set<Int32> = []
+    var languageRequirement = CheapHashTable<String, SkillLevel>()
+    var languageSkills: [Int32] = []
     var skillIndex: [String: Int32] = [:]
     var teamIndex: [String: Int32] = [:]
+}
+
+/// A tier's part in a submission's score: a boost, and a rank above zero for a strict tier (higher served first).
+struct TierWeight {
+    var boost: Double
+    var strictRank: Int32
 }
 
 struct QueueSlot {

@@ -50,17 +50,19 @@ extension RoutingEngine {
             for team in tenantRules.teams where tenants[Int(t)].teamIndex[team] == nil {
                 tenants[Int(t)].teamIndex[team] = Int32(tenants[Int(t)].teamIndex.count)
             }
-            let ranks = tenantRules.scoring.strictTiers.enumerated().map { ($0.element, Int32(tenantRules.scoring.strictTiers.count - $0.offset)) }
             tenants[Int(t)].rules = tenantRules
             tenants[Int(t)].isActive = true
             tenants[Int(t)].declaredSkills = Set(tenantRules.skills)
             tenants[Int(t)].scoring = tenantRules.scoring
-            tenants[Int(t)].strictRank = Dictionary(uniqueKeysWithValues: ranks)
-            let skillIndex = tenants[Int(t)].skillIndex
-            tenants[Int(t)].languageRequirement = tenantRules.languageSkills.compactMapValues { skill in
-                skillIndex[skill].map { SkillLevel(skill: $0, level: UInt8(tenantRules.languageLevel)) }
+            tenants[Int(t)].tiers = Self.tierWeights(tenantRules.scoring)
+            var languageRequirement = CheapHashTable<String, SkillLevel>()
+            for (language, skill) in tenantRules.languageSkills {
+                if let index = tenants[Int(t)].skillIndex[skill] {
+                    languageRequirement[language] = SkillLevel(skill: index, level: UInt8(tenantRules.languageLevel))
+                }
             }
-            tenants[Int(t)].languageSkills = Set(tenants[Int(t)].languageRequirement.values.map(\.skill))
+            tenants[Int(t)].languageRequirement = languageRequirement
+            tenants[Int(t)].languageSkills = Array(Set(languageRequirement.values.map(\.skill))).sorted()
             tenants[Int(t)].statisticsWindowSeconds = tenantRules.statisticsWindowSeconds
             tenants[Int(t)].maxMissedOffers = tenantRules.agentDefaults.maxMissedOffers
             for queueRules in tenantRules.queues {
@@ -256,11 +258,23 @@ extension RoutingEngine {
             + tenants[t].scoring.lifetimeValueWeight * submission.profile.lifetimeValue
             + tenants[t].scoring.churnRiskBoost * submission.profile.churnRisk
         var strictRank: Int32 = 0
-        if let tier = submission.profile.tier {
-            value += tenants[t].scoring.tierBoost[tier] ?? 0
-            strictRank = tenants[t].strictRank[tier] ?? 0
+        if let tier = submission.profile.tier, let weight = tenants[t].tiers[tier] {
+            value += weight.boost
+            strictRank = weight.strictRank
         }
         return QueuedKey(
             score: value - tenants[t].scoring.agingPerSecond * arrivedAt.seconds, id: id.rawValue, strictRank: strictRank, slot: slot)
+    }
+
+    /// Every tier the scoring names, with its boost (0 if none) and strict rank (0 if not strict; the first strict
+    /// tier listed ranks highest).
+    static func tierWeights(_ scoring: ScoringRules) -> CheapHashTable<String, TierWeight> {
+        var weights = CheapHashTable<String, TierWeight>()
+        for (tier, boost) in scoring.tierBoost { weights[tier] = TierWeight(boost: boost, strictRank: 0) }
+        for (offset, tier) in scoring.strictTiers.enumerated() {
+            let rank = Int32(scoring.strictTiers.count - offset)
+            weights[tier] = TierWeight(boost: scoring.tierBoost[tier] ?? 0, strictRank: rank)
+        }
+        return weights
     }
 }

@@ -63,7 +63,9 @@ struct QueueRuntime {
     /// always happens at the current time. Answered ones are dropped lazily when they reach the front, so the
     /// front is the longest-waiting contact still unanswered.
     var longestWaiting = Deque<WaitingSince>()
-    var roundRobinLastServed: [Int32: UInt64] = [:]
+    /// Agent slot to the offer counter of its last offer from this queue. Not a `Dictionary`, for the reason
+    /// `TenantSlot.tiers` gives.
+    var roundRobinLastServed = CheapHashTable<Int32, UInt64>()
 
     init(expectedHandleSeconds: Int) {
         averageHandleMilliseconds = Double(expectedHandleSeconds) * 1000

@@ -328,6 +328,32 @@ import Testing
         #expect(table[""] == nil)
     }
 
+    /// The hash reads a string in pieces whose number and overlap depend on its length: every length up to 40,
+    /// in a small and in a heap storage, and every prefix of a key (which its pieces overlap), must find its own.
+    @Test func everyLengthAndStorageFindsItsKey() {
+        var table = CheapHashTable<String, Int32>()
+        let text = "0123456789abcdefghijklmnopqrstuvwxyzABCD"
+        let keys = (0...40).map { String(text.prefix($0)) }
+        for (index, key) in keys.enumerated() { table[key] = Int32(index) }
+        for (index, key) in keys.enumerated() {
+            var heapCopy = String()
+            heapCopy.reserveCapacity(64)  // a heap storage even for the short keys, which are small strings
+            heapCopy += key
+            #expect(table[key] == Int32(index) && table[heapCopy] == Int32(index), "length \(index)")
+            #expect(key.cheapHash == heapCopy.cheapHash)
+        }
+        #expect(table.count == keys.count)
+        // Same length, one byte apart in each position: the pieces cover every byte.
+        for length in 1...20 {
+            let base = String(repeating: "a", count: length)
+            for position in 0..<length {
+                var bytes = Array(base.utf8)
+                bytes[position] = UInt8(ascii: "b")
+                #expect(String(decoding: bytes, as: UTF8.self).cheapHash != base.cheapHash, "length \(length) at \(position)")
+            }
+        }
+    }
+
     /// The same bytes in two storages are the same; the same text in two normal forms, or two lengths, is not.
     @Test func sameUTF8ComparesBytesWhateverTheStorage() {
         let short = "agent-7", long = String(repeating: "agent-", count: 8) + "7"

@@ -16,6 +16,23 @@ import Testing
         #expect(h.lastOffer(to: "ann") == vip)
     }
 
+    /// The first strict tier listed ranks highest, whatever the waits; a tier the rules do not name counts as none.
+    @Test func strictTiersRankInTheOrderListed() throws {
+        let tiers = ScoringRules(priorityWeight: 0, tierBoost: ["gold": 100], agingPerSecond: 1, strictTiers: ["platinum", "vip"])
+        let h = try Harness(rules([QueueRules(name: "q")], scoring: tiers))
+        let unknownTier = try #require(h.submit("q", profile: CustomerProfile(tier: "bronze")))
+        h.wait(50)
+        let gold = try #require(h.submit("q", profile: CustomerProfile(tier: "gold")))  // +100 points beat 50 s
+        h.wait(100)
+        let vip = try #require(h.submit("q", profile: CustomerProfile(tier: "vip")))
+        h.wait(100)
+        let platinum = try #require(h.submit("q", profile: CustomerProfile(tier: "platinum")))
+        let laterVIP = try #require(h.submit("q", profile: CustomerProfile(tier: "vip")))
+        for (position, contact) in [platinum, vip, laterVIP, gold, unknownTier].enumerated() {
+            #expect(h.engine.contactStatus(contact)?.position == position + 1)
+        }
+    }
+
     @Test func valueBoostsAreWorthSecondsOfWaiting() throws {
         let h = try Harness(rules([QueueRules(name: "q")], scoring: scoring))
         let early = try #require(h.submit("q"))
