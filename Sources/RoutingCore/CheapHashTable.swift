@@ -100,10 +100,10 @@ extension AgentID: CheapHashable {
 /// `Dictionary` hashes with SipHash seeded per process; with the table lookups of a routing cycle that was about
 /// an eighth of its instructions (callgrind, bench/README.md). Keys here are agent ids, tenant and queue names
 /// from the rules and the admin interface (a submission can look up a name, never add one), and the engine's own
-/// contact ids, so an unseeded hash is enough: a collision costs a probe. Keys are compared by their bytes: two spellings of
-/// the same text in different Unicode normal forms are two ids. Open addressing, linear probing, deletion by
-/// shifting followers back (no tombstones), load at most 3/4. Inlinable, so that another module's use is
-/// specialized as the engine's is.
+/// contact ids, so an unseeded hash is enough: a collision costs a probe. Keys are compared by their bytes: two
+/// spellings of the same text in different Unicode normal forms are two ids. Open addressing, linear probing,
+/// deletion by shifting followers back (no tombstones), load at most 3/4. Inlinable, so that another module's use
+/// is specialized as the engine's is.
 public struct CheapHashTable<Key: CheapHashable, Value> {
     /// Hash, value and key side by side: a lookup touches one cache line, not one per array.
     @usableFromInline
