@@ -21,6 +21,11 @@ public struct DaemonConfiguration: Sendable {
     /// Events the routing thread hands to the in-process CRM store that it has not taken yet, at most; beyond
     /// that the store fetches them from the replay buffer.
     public var crmHandoffEvents = 1 << 20
+    /// Events published and not yet written by the in-process CRM store, at most: past it the daemon stops reading
+    /// new contacts (the IVR's requests wait in their sockets) until the store has caught up to half of it, so a
+    /// store slower than the traffic slows intake instead of losing call cards. Agents' and admin requests and
+    /// timers go on meanwhile.
+    public var crmMaximumLagEvents = 1 << 17
     /// How often customer profiles changed in the CRM database are read into the routing thread's cache.
     public var customerRefreshMilliseconds = 1000
     /// On SIGTERM, how long to wait for the CRM store to write the last events before closing anyway.

@@ -1,6 +1,7 @@
 /// The most recent published events, already encoded, so that a subscriber that missed some (it was slow, it
 /// joined late, it restarted) can fetch them again by sequence number: the last `capacity` of them, the oldest
-/// making room for the newest.
+/// making room for the newest. The daemon doubles the capacity rather than drop an event the in-process CRM store
+/// has not written yet.
 ///
 /// Their bytes sit one after the other in a single ring of memory, which the outbox sends from: an array per
 /// event cost an allocation when it was encoded, a free when the ring dropped it, and reference counting on the
@@ -10,7 +11,7 @@
 /// Only the routing thread uses it: its state skips Swift's run-time exclusivity checks, which were a tenth of
 /// `append`'s instructions.
 final class EventReplayBuffer {
-    let capacity: Int
+    @exclusivity(unchecked) private(set) var capacity: Int
     /// Where each held event's bytes are, oldest first from `spans[start]`, a ring of at most `capacity` spans.
     @exclusivity(unchecked) private var spans: [Span] = []
     @exclusivity(unchecked) private var start = 0
@@ -117,6 +118,13 @@ final class EventReplayBuffer {
         } else if wrapped, spans[start].offset < oldest {
             wrapped = false
         }
+    }
+
+    /// Holds twice as many events from now on; the ones held stay.
+    func doubleCapacity() {
+        spans = (0..<count).map { spans[slot($0)] }
+        start = 0
+        capacity *= 2
     }
 
     /// Moves the held events, in order, to the start of a larger ring with room for `length` more bytes after them.

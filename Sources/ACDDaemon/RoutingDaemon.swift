@@ -50,6 +50,12 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) private var customerMisses: Int64 = 0
     private let customerFeed: CustomerDirectoryFeed?
     private let crmStore: InProcessCRMStore?
+    /// Whether new contacts wait in their sockets because the CRM store lags too far behind (`crmMaximumLagEvents`).
+    @exclusivity(unchecked) private var intakePaused = false
+    @exclusivity(unchecked) private var intakePauses: UInt64 = 0
+    @exclusivity(unchecked) private var intakePausedSince = ContinuousClock.now
+    @exclusivity(unchecked) private var intakePausedTotal = Duration.zero
+    @exclusivity(unchecked) private var lastIntakePauseWarning: ContinuousClock.Instant?
 
     /// The endpoints actually bound (a `*` port resolved), by name: contacts, agents, events, admin.
     public let endpoints: [String: String]
@@ -193,7 +199,11 @@ public final class RoutingDaemon {
         if let due = engine.nextTimerDue {
             timeout = Int(max(0, min(Int64(timeout), due.milliseconds - clock().milliseconds)))
         }
-        let ready = try ZMQPoller.poll([contacts, agents, admin, events], timeout: timeout)
+        let takingContacts = updateIntake()
+        if !takingContacts { timeout = min(timeout, Self.intakeRecheckMilliseconds) }
+        // A paused contacts socket is left out of the poll: it would report its waiting requests at once, every turn.
+        var ready = try ZMQPoller.poll(takingContacts ? [contacts, agents, admin, events] : [agents, admin, events], timeout: timeout)
+        if !takingContacts { ready.insert(false, at: 0) }
         try takeSubscriptions()
         if let customerFeed { for changes in customerFeed.take() { customers.apply(changes) } }
         fireTimers()
@@ -203,6 +213,32 @@ public final class RoutingDaemon {
         for _ in 0..<256 where ready[0] { guard try serve(contacts, handle: handleContactRequest) else { break } }
         for _ in 0..<256 where ready[1] { guard try serve(agents, handle: handleAgentRequest) else { break } }
         for _ in 0..<64 where ready[2] { guard try serve(admin, handle: handleAdminRequest) else { break } }
+    }
+
+    /// While intake is paused, how often the store's progress is looked at again.
+    static let intakeRecheckMilliseconds = 2
+
+    /// Pauses intake once the in-process CRM store lags `crmMaximumLagEvents` behind the events published, and
+    /// resumes it once the store is within half of that; true while contacts are read. A store that stopped (its
+    /// database failed; logged where it failed) does not stop routing.
+    private func updateIntake() -> Bool {
+        guard let crmStore else { return true }
+        let written = crmStore.progress.stream == streamID ? crmStore.progress.writtenThrough : 0
+        let lag = replay.lastSequence - min(written, replay.lastSequence)
+        let limit = UInt64(configuration.crmMaximumLagEvents)
+        if intakePaused, lag <= limit / 2 || !crmStore.isRunning {
+            intakePaused = false
+            intakePausedTotal += ContinuousClock.now - intakePausedSince
+        } else if !intakePaused, lag >= limit, crmStore.isRunning {
+            intakePaused = true
+            intakePauses += 1
+            intakePausedSince = ContinuousClock.now
+            if lastIntakePauseWarning.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
+                lastIntakePauseWarning = ContinuousClock.now
+                logger.warning("CRM store \(lag) events behind: new contacts wait until it catches up (\(intakePauses) pauses so far)")
+            }
+        }
+        return !intakePaused
     }
 
     /// Once a second, each queue's statistics under `stats.<tenant>.<queue>`, for wallboards. Not events: they
@@ -502,6 +538,9 @@ public final class RoutingDaemon {
                 $0.crmWrittenThrough = crmStore.progress.writtenThrough
                 $0.crmHandoffDropped = crmStore.handoff.droppedEvents
                 $0.crmLostEvents = crmStore.progress.lostEvents
+                $0.crmIntakePauses = intakePauses
+                let paused = intakePausedTotal + (intakePaused ? ContinuousClock.now - intakePausedSince : .zero)
+                $0.crmIntakePausedMs = UInt64(paused / .milliseconds(1))
             }
         }
     }
@@ -511,6 +550,11 @@ public final class RoutingDaemon {
     private func publish(_ produced: [Event]) {
         if crmStore != nil { outbox.handoff.append(contentsOf: produced) }
         for event in produced {
+            if replay.isFull, let crmStore, crmStore.isRunning,
+               !crmStore.progress.hasWritten(through: replay.oldestSequence, of: streamID) {
+                replay.doubleCapacity()
+                logger.warning("replay buffer doubled to \(replay.capacity) events: the CRM store has not written the oldest")
+            }
             // The outbox sends its events' bytes from the replay buffer: one it still holds must not be dropped.
             // The replies stay: the request being served may own the next one's place.
             if replay.isFull, replay.oldestSequence >= outbox.firstEventSequence { sendEvents() }

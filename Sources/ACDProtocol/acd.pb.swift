@@ -882,8 +882,14 @@ public nonisolated struct Acd_V1_DaemonStatistics: Sendable {
   public var crmHandoffDropped: UInt64 = 0
 
   /// Events the in-process store lost: neither handed over nor still in the replay buffer. Their call cards are
-  /// incomplete.
+  /// incomplete. 0 unless something is wrong: the replay buffer grows rather than drop what the store has not written.
   public var crmLostEvents: UInt64 = 0
+
+  /// Times the daemon stopped reading new contacts because the in-process store lagged `--crm-max-lag-events`
+  /// behind, and for how long in all: a store slower than the traffic.
+  public var crmIntakePauses: UInt64 = 0
+
+  public var crmIntakePausedMs: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3065,7 +3071,7 @@ nonisolated extension Acd_V1_Statistics: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DaemonStatistics"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0\u{3}crm_handoff_dropped\0\u{3}crm_lost_events\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0\u{3}crm_handoff_dropped\0\u{3}crm_lost_events\0\u{3}crm_intake_pauses\0\u{3}crm_intake_paused_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3083,6 +3089,8 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.crmWrittenThrough) }()
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.crmHandoffDropped) }()
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.crmLostEvents) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.crmIntakePauses) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.crmIntakePausedMs) }()
       default: break
       }
     }
@@ -3119,6 +3127,12 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if self.crmLostEvents != 0 {
       try visitor.visitSingularUInt64Field(value: self.crmLostEvents, fieldNumber: 10)
     }
+    if self.crmIntakePauses != 0 {
+      try visitor.visitSingularUInt64Field(value: self.crmIntakePauses, fieldNumber: 11)
+    }
+    if self.crmIntakePausedMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.crmIntakePausedMs, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3133,6 +3147,8 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if lhs.crmWrittenThrough != rhs.crmWrittenThrough {return false}
     if lhs.crmHandoffDropped != rhs.crmHandoffDropped {return false}
     if lhs.crmLostEvents != rhs.crmLostEvents {return false}
+    if lhs.crmIntakePauses != rhs.crmIntakePauses {return false}
+    if lhs.crmIntakePausedMs != rhs.crmIntakePausedMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -33,6 +33,8 @@ struct Run: ParsableCommand {
     @Option(help: "Published events kept for subscribers that missed some (default 262144).") var replayBufferEvents: Int?
     @Option(help: "Events waiting for the in-process CRM store, at most, before it fetches them from the replay buffer instead (default 1048576).")
     var crmHandoffEvents: Int?
+    @Option(help: "Events the in-process CRM store may lag behind before new contacts wait until it catches up (default 131072).")
+    var crmMaxLagEvents: Int?
     @Option(help: "Seconds to wait on stop for the CRM store's last writes (default 10).") var shutdownFlush: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: Logger.Level?
 
@@ -68,14 +70,16 @@ struct Run: ParsableCommand {
         configuration.heartbeatTimeoutSeconds = heartbeatTimeout ?? file.heartbeatTimeout ?? configuration.heartbeatTimeoutSeconds
         configuration.replayBufferEvents = replayBufferEvents ?? file.replayBufferEvents ?? configuration.replayBufferEvents
         configuration.crmHandoffEvents = crmHandoffEvents ?? file.crmHandoffEvents ?? configuration.crmHandoffEvents
+        configuration.crmMaximumLagEvents = crmMaxLagEvents ?? file.crmMaxLagEvents ?? configuration.crmMaximumLagEvents
         configuration.shutdownFlushSeconds = shutdownFlush ?? file.shutdownFlush ?? configuration.shutdownFlushSeconds
         configuration.crmDatabasePath = crm ?? file.crm
         configuration.crmWriter = try crmWriter ?? file.crmWriter.map { name in
             guard let writer = CRMWriter(rawValue: name) else { throw ValidationError("crm_writer: expected in-process or external, got '\(name)'") }
             return writer
         } ?? configuration.crmWriter
-        guard configuration.maximumMessageBytes > 0, configuration.replayBufferEvents > 0, configuration.crmHandoffEvents > 0 else {
-            throw ValidationError("max-message-bytes, replay-buffer-events and crm-handoff-events must be positive")
+        guard configuration.maximumMessageBytes > 0, configuration.replayBufferEvents > 0, configuration.crmHandoffEvents > 0,
+              configuration.crmMaximumLagEvents > 0 else {
+            throw ValidationError("max-message-bytes, replay-buffer-events, crm-handoff-events and crm-max-lag-events must be positive")
         }
 
         let daemon: RoutingDaemon

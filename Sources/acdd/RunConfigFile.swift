@@ -17,6 +17,7 @@ struct RunConfigFile: Decodable {
     var logLevel: String?
     var replayBufferEvents: Int?
     var crmHandoffEvents: Int?
+    var crmMaxLagEvents: Int?
     var shutdownFlush: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -27,6 +28,7 @@ struct RunConfigFile: Decodable {
         case logLevel = "log_level"
         case replayBufferEvents = "replay_buffer_events"
         case crmHandoffEvents = "crm_handoff_events"
+        case crmMaxLagEvents = "crm_max_lag_events"
         case shutdownFlush = "shutdown_flush"
     }
 

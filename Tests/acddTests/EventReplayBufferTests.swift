@@ -56,4 +56,29 @@ import Testing
         #expect(buffer.events(from: 6, limit: 10).isEmpty)
         #expect(buffer.isFull)
     }
+
+    /// Doubling keeps every held event, whether or not the ring had wrapped, and the ring then holds twice as many.
+    @Test(arguments: [5, 8, 13])
+    func doublingKeepsWhatIsHeldAndHoldsTwiceAsMany(eventsBeforeDoubling: Int) {
+        let buffer = EventReplayBuffer(capacity: 8)
+        var lengths: [UInt64: Int] = [:]
+        func add(_ sequence: UInt64) {
+            lengths[sequence] = Int(sequence % 7) * 20
+            append(buffer, sequence, length: lengths[sequence]!)
+        }
+        for sequence in UInt64(1)...UInt64(eventsBeforeDoubling) { add(sequence) }
+        let oldest = buffer.oldestSequence
+        buffer.doubleCapacity()
+        #expect(buffer.capacity == 16 && buffer.oldestSequence == oldest && !buffer.isFull)
+        for sequence in oldest...buffer.lastSequence {
+            #expect(Array(buffer.payload(of: sequence)) == payload(sequence, length: lengths[sequence]!))
+        }
+        // The oldest goes only once sixteen are held.
+        while !buffer.isFull { add(buffer.lastSequence + 1) }
+        #expect(buffer.oldestSequence == oldest)
+        for sequence in buffer.lastSequence + 1...40 {
+            add(sequence)
+            expectHolds(buffer, through: sequence, lengths: lengths)
+        }
+    }
 }

@@ -176,6 +176,7 @@ struct E2EBench: ParsableCommand {
         let daemon = statistics.daemon
         return "\(cards.answered) answered call cards for \(answered) answered contacts\(Int64(cards.answered) == answered ? "" : " (MISMATCH)")"
             + "; \(daemon.crmHandoffDropped) events not handed over (fetched again), \(daemon.crmLostEvents) lost"
+            + "; intake paused \(daemon.crmIntakePauses) times for the store, \(daemon.crmIntakePausedMs) ms in all"
     }
 }
 
