@@ -179,10 +179,7 @@ extension RoutingEngine {
         let contact = contacts[Int(slot)]!
         let q = Int(contact.queue)
         queues[q].runtime.answered += 1
-        queues[q].runtime.serviceLevel.record(
-            at: now, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: true,
-            targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000,
-            windowSeconds: tenants[Int(queues[Int(contact.queue)].tenant)].statisticsWindowSeconds)
+        recordServiceLevel(queue: q, enteredAt: contact.enteredQueueAt, answered: true)
         cleanLongestWaiting(queue: q)
         emit(.accepted(id, agent: agentID))
         emit(.connected(id, agent: agentID, queue: queues[q].name, waitMilliseconds: now.milliseconds(since: contact.arrivedAt)))

@@ -165,10 +165,7 @@ extension RoutingEngine {
         if outcome == .abandoned {
             queues[q].runtime.abandoned += 1
             accounting.abandoned += 1
-            queues[q].runtime.serviceLevel.record(
-                at: now, waitMilliseconds: now.milliseconds(since: contact.enteredQueueAt), answered: false,
-                targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000,
-                windowSeconds: tenants[Int(queues[Int(contact.queue)].tenant)].statisticsWindowSeconds)
+            recordServiceLevel(queue: q, enteredAt: contact.enteredQueueAt, answered: false)
         } else {
             queues[q].runtime.cancelled += 1
             accounting.cancelled += 1

@@ -416,6 +416,14 @@ extension RoutingEngine {
         }
     }
 
+    /// Counts an answer or an abandonment in the queue's service level, over its tenant's statistics window.
+    mutating func recordServiceLevel(queue q: Int, enteredAt: Instant, answered: Bool) {
+        queues[q].runtime.serviceLevel.record(
+            at: now, waitMilliseconds: now.milliseconds(since: enteredAt), answered: answered,
+            targetMilliseconds: Int64(queues[q].settings.serviceLevelSeconds) * 1000,
+            windowSeconds: tenants[Int(queues[q].tenant)].statisticsWindowSeconds)
+    }
+
     /// Records that the contact entered its current queue unanswered, for "longest wait".
     mutating func noteWaiting(_ slot: Int32) {
         let contact = contacts[Int(slot)]!
