@@ -50,10 +50,10 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) private var customerMisses: Int64 = 0
     private let customerFeed: CustomerDirectoryFeed?
     private let crmStore: InProcessCRMStore?
-    /// Whether new contacts wait in their sockets because the CRM store lags too far behind (`crmMaximumLagEvents`).
-    @exclusivity(unchecked) private var intakePaused = false
+    /// Since when new contacts wait in their sockets because the CRM store lags too far behind
+    /// (`crmMaximumLagEvents`); nil while they are read.
+    @exclusivity(unchecked) private var intakePausedSince: ContinuousClock.Instant?
     @exclusivity(unchecked) private var intakePauses: UInt64 = 0
-    @exclusivity(unchecked) private var intakePausedSince = ContinuousClock.now
     @exclusivity(unchecked) private var intakePausedTotal = Duration.zero
     @exclusivity(unchecked) private var lastIntakePauseWarning: ContinuousClock.Instant?
 
@@ -161,7 +161,7 @@ public final class RoutingDaemon {
                 sendOutbox()
             }
         }
-        let written = crmStore.progress.stream == streamID ? crmStore.progress.writtenThrough : 0
+        let written = crmStore.progress.writtenThrough(of: streamID)
         crmStore.stop()
         if written < replay.lastSequence {
             logger.error("CRM store stopped at event \(written) of \(replay.lastSequence): the rest is not in the call cards")
@@ -223,14 +223,15 @@ public final class RoutingDaemon {
     /// database failed; logged where it failed) does not stop routing.
     private func updateIntake() -> Bool {
         guard let crmStore else { return true }
-        let written = crmStore.progress.stream == streamID ? crmStore.progress.writtenThrough : 0
+        let written = crmStore.progress.writtenThrough(of: streamID)
         let lag = replay.lastSequence - min(written, replay.lastSequence)
         let limit = UInt64(configuration.crmMaximumLagEvents)
-        if intakePaused, lag <= limit / 2 || !crmStore.isRunning {
-            intakePaused = false
-            intakePausedTotal += ContinuousClock.now - intakePausedSince
-        } else if !intakePaused, lag >= limit, crmStore.isRunning {
-            intakePaused = true
+        if let since = intakePausedSince {
+            if lag <= limit / 2 || !crmStore.isRunning {
+                intakePausedSince = nil
+                intakePausedTotal += ContinuousClock.now - since
+            }
+        } else if lag >= limit, crmStore.isRunning {
             intakePauses += 1
             intakePausedSince = ContinuousClock.now
             if lastIntakePauseWarning.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
@@ -238,7 +239,7 @@ public final class RoutingDaemon {
                 logger.warning("CRM store \(lag) events behind: new contacts wait until it catches up (\(intakePauses) pauses so far)")
             }
         }
-        return !intakePaused
+        return intakePausedSince == nil
     }
 
     /// Once a second, each queue's statistics under `stats.<tenant>.<queue>`, for wallboards. Not events: they
@@ -539,7 +540,7 @@ public final class RoutingDaemon {
                 $0.crmHandoffDropped = crmStore.handoff.droppedEvents
                 $0.crmLostEvents = crmStore.progress.lostEvents
                 $0.crmIntakePauses = intakePauses
-                let paused = intakePausedTotal + (intakePaused ? ContinuousClock.now - intakePausedSince : .zero)
+                let paused = intakePausedTotal + (intakePausedSince.map { ContinuousClock.now - $0 } ?? .zero)
                 $0.crmIntakePausedMs = UInt64(paused / .milliseconds(1))
             }
         }

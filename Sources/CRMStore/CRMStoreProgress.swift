@@ -14,6 +14,11 @@ public final class CRMStoreProgress: Sendable {
     /// Events that left the daemon's replay buffer before the store could fetch them.
     public var lostEvents: UInt64 { lostValue.load(ordering: .relaxed) }
 
+    /// How far `stream` is in the database: 0 until the store writes its first events.
+    public func writtenThrough(of stream: UInt64) -> UInt64 {
+        self.stream == stream ? writtenThrough : 0
+    }
+
     /// True once everything up to `sequence` of `stream` is in the database.
     public func hasWritten(through sequence: UInt64, of stream: UInt64) -> Bool {
         self.stream == stream && writtenThrough >= sequence
