@@ -39,6 +39,11 @@ public enum ThreadPriority: Sendable {
     /// On a machine busy for long it may get almost no CPU at all, which is why the store only uses it while it
     /// keeps up, and only where `idleIsReversible`.
     case idle
+    /// Nice 0, the routing thread's equal, where the process may raise a thread back to it (CAP_SYS_NICE or an
+    /// RLIMIT_NICE of 20); elsewhere it stays at nice 10, as `background`. For a store that has fallen behind:
+    /// at nice 10 on a saturated machine it fell further behind until the daemon paused intake for it, and
+    /// the pauses were much of what the store cost (bench/README.md, session 19).
+    case catchingUp
 
     /// Whether a thread of this process can come back from `idle` to `background`. Linux lets a thread leave
     /// `SCHED_IDLE` only with CAP_SYS_NICE or an RLIMIT_NICE of at least 10 (an unprivileged user has 0 by
@@ -79,6 +84,10 @@ public enum ThreadPriority: Sendable {
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         case .idle:
             _ = sched_setscheduler(0, Self.idlePolicy, &parameters)
+        case .catchingUp:
+            // Leaving SCHED_IDLE keeps the nice value the thread had, which the kernel checks it may still have.
+            _ = sched_setscheduler(0, SCHED_OTHER, &parameters)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 0)
         }
         #endif
     }

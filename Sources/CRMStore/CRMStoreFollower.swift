@@ -156,12 +156,13 @@ public final class CRMStoreFollower {
     }
 
     /// On the daemon's own machine the store yields the CPU to routing (`idle`) while it keeps up, and competes
-    /// for it (`background`) once it falls behind, so that a long busy spell does not starve it until the replay
-    /// buffer has lost events it never wrote. Where a thread cannot come back from `idle`, it stays `background`.
+    /// for it as an equal (`catchingUp`) once it falls behind, so that a long busy spell does not starve it until
+    /// the daemon pauses intake for it or the replay buffer loses events it never wrote. Where a thread cannot
+    /// come back from `idle`, it stays `background`.
     private func adjustPriority(backlog: Int, dropped: UInt64) {
         let wanted: ThreadPriority
         if backlog >= Self.behindEvents || dropped > droppedSeen || outstandingReplay != nil {
-            wanted = .background
+            wanted = .catchingUp
         } else if backlog <= Self.caughtUpEvents, ThreadPriority.idleIsReversible {
             wanted = .idle
         } else {
