@@ -21,11 +21,16 @@ public struct DaemonConfiguration: Sendable {
     /// Events the routing thread hands to the in-process CRM store that it has not taken yet, at most; beyond
     /// that the store fetches them from the replay buffer.
     public var crmHandoffEvents = 1 << 20
-    /// Events published and not yet written by the in-process CRM store, at most: past it the daemon stops reading
+    /// Events published and not yet written by a CRM store, at most: past it the daemon stops reading
     /// new contacts (the IVR's requests wait in their sockets) until the store has caught up to half of it, so a
     /// store slower than the traffic slows intake instead of losing call cards. Agents' and admin requests and
     /// timers go on meanwhile.
     public var crmMaximumLagEvents = 1 << 17
+    /// A CRM store running as its own process that reports its progress (`acdd crm-store`) is waited for like the
+    /// in-process one (`crmMaximumLagEvents`, and the replay buffer keeps what it has not written) until it has
+    /// been silent this long: then routing goes on without it. It reports after every write and at least once a
+    /// second.
+    public var crmStoreSilenceSeconds = 5
     /// How often customer profiles changed in the CRM database are read into the routing thread's cache.
     public var customerRefreshMilliseconds = 1000
     /// On SIGTERM, how long to wait for the CRM store to write the last events before closing anyway.

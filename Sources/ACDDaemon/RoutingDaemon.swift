@@ -50,7 +50,9 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) private var customerMisses: Int64 = 0
     private let customerFeed: CustomerDirectoryFeed?
     private let crmStore: InProcessCRMStore?
-    /// Since when new contacts wait in their sockets because the CRM store lags too far behind
+    /// The CRM stores beside the daemon (`acdd crm-store`) that report their progress over admin.
+    @exclusivity(unchecked) private var followingStores: FollowingStores
+    /// Since when new contacts wait in their sockets because a CRM store lags too far behind
     /// (`crmMaximumLagEvents`); nil while they are read.
     @exclusivity(unchecked) private var intakePausedSince: ContinuousClock.Instant?
     @exclusivity(unchecked) private var intakePauses: UInt64 = 0
@@ -72,6 +74,7 @@ public final class RoutingDaemon {
         heartbeatTimeoutMilliseconds = Int64(configuration.heartbeatTimeoutSeconds) * 1000
         streamID = UInt64.random(in: 1...UInt64(Int64.max))
         replay = EventReplayBuffer(capacity: configuration.replayBufferEvents)
+        followingStores = FollowingStores(silence: .seconds(configuration.crmStoreSilenceSeconds))
         engine = try RoutingEngine(rules: loadRules(), seed: configuration.seed, startingAt: clock())
         let database = try configuration.crmDatabasePath.map { path throws(CRMError) in try CRMDatabase(path: path) }
         var staff: [AgentProfile] = []
@@ -148,25 +151,33 @@ public final class RoutingDaemon {
         try finishCRMWrites()
     }
 
-    /// Serves only replay requests (the store's catching up) until the store has written every event published.
+    /// Serves only admin requests (the stores' replays and progress reports) until every CRM store waited for has
+    /// written every event published.
     private func finishCRMWrites() throws {
         customerFeed?.stop()
-        guard let crmStore else { return }
-        crmStore.handoff.hand(&outbox.handoff)
+        guard crmStore != nil || !followingStores.isEmpty else { return }
+        crmStore?.handoff.hand(&outbox.handoff)
         let deadline = ContinuousClock.now + .seconds(configuration.shutdownFlushSeconds)
-        while crmStore.isRunning, !crmStore.progress.hasWritten(through: replay.lastSequence, of: streamID),
-              ContinuousClock.now < deadline {
+        while let slowest = slowestStoreWrittenThrough(), slowest < replay.lastSequence, ContinuousClock.now < deadline {
             if try ZMQPoller.poll([admin], timeout: 20)[0] {
                 while try serve(admin, handle: handleAdminRequest) {}
                 sendOutbox()
             }
         }
-        let written = crmStore.progress.writtenThrough(of: streamID)
-        crmStore.stop()
-        if written < replay.lastSequence {
-            logger.error("CRM store stopped at event \(written) of \(replay.lastSequence): the rest is not in the call cards")
-        } else {
-            logger.info("CRM store wrote every event (\(written))")
+        if let crmStore {
+            let written = crmStore.progress.writtenThrough(of: streamID)
+            crmStore.stop()
+            if written < replay.lastSequence {
+                logger.error("CRM store stopped at event \(written) of \(replay.lastSequence): the rest is not in the call cards")
+            } else {
+                logger.info("CRM store wrote every event (\(written))")
+            }
+        }
+        let now = ContinuousClock.now
+        for store in followingStores.stores where followingStores.counts(store, at: now) {
+            if store.writtenThrough < replay.lastSequence {
+                logger.error("CRM store \(store.name) had written event \(store.writtenThrough) of \(replay.lastSequence) at stop: the rest is not in its call cards")
+            }
         }
     }
 
@@ -208,6 +219,7 @@ public final class RoutingDaemon {
         if let customerFeed { for changes in customerFeed.take() { customers.apply(changes) } }
         fireTimers()
         logOutSilentDesktops()
+        noteSilentStores()
         publishQueueStatistics()
         // A bounded batch per socket keeps one busy client from starving the others.
         for _ in 0..<256 where ready[0] { guard try serve(contacts, handle: handleContactRequest) else { break } }
@@ -218,20 +230,19 @@ public final class RoutingDaemon {
     /// While intake is paused, how often the store's progress is looked at again.
     static let intakeRecheckMilliseconds = 2
 
-    /// Pauses intake once the in-process CRM store lags `crmMaximumLagEvents` behind the events published, and
-    /// resumes it once the store is within half of that; true while contacts are read. A store that stopped (its
-    /// database failed; logged where it failed) does not stop routing.
+    /// Pauses intake once the slowest CRM store waited for lags `crmMaximumLagEvents` behind the events published,
+    /// and resumes it once that store is within half of that; true while contacts are read. A store that stopped
+    /// (the in-process one's database failed, logged where it failed) or went silent does not stop routing.
     private func updateIntake() -> Bool {
-        guard let crmStore else { return true }
-        let written = crmStore.progress.writtenThrough(of: streamID)
-        let lag = replay.lastSequence - min(written, replay.lastSequence)
+        guard crmStore != nil || !followingStores.isEmpty else { return true }
+        let lag = slowestStoreWrittenThrough().map { replay.lastSequence - min($0, replay.lastSequence) } ?? 0
         let limit = UInt64(configuration.crmMaximumLagEvents)
         if let since = intakePausedSince {
-            if lag <= limit / 2 || !crmStore.isRunning {
+            if lag <= limit / 2 {
                 intakePausedSince = nil
                 intakePausedTotal += ContinuousClock.now - since
             }
-        } else if lag >= limit, crmStore.isRunning {
+        } else if lag >= limit {
             intakePauses += 1
             intakePausedSince = ContinuousClock.now
             if lastIntakePauseWarning.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
@@ -240,6 +251,27 @@ public final class RoutingDaemon {
             }
         }
         return intakePausedSince == nil
+    }
+
+    /// How far the slowest CRM store the daemon waits for has written: the in-process one while it runs, and the
+    /// reporting ones that count; nil when there is none.
+    private func slowestStoreWrittenThrough() -> UInt64? {
+        var slowest: UInt64?
+        if let crmStore, crmStore.isRunning { slowest = crmStore.progress.writtenThrough(of: streamID) }
+        if !followingStores.isEmpty, let outside = followingStores.slowestWrittenThrough(at: .now) {
+            slowest = min(slowest ?? .max, outside)
+        }
+        return slowest
+    }
+
+    private func noteSilentStores() {
+        guard !followingStores.isEmpty else { return }
+        for store in followingStores.takeNewlySilent(at: .now) {
+            logger.warning("""
+                CRM store \(store.name) silent for over \(followingStores.silence) at event \(store.writtenThrough): no longer \
+                waited for; when it comes back it fetches what it missed from the replay buffer, if the buffer still has it
+                """)
+        }
     }
 
     /// Once a second, each queue's statistics under `stats.<tenant>.<queue>`, for wallboards. Not events: they
@@ -516,6 +548,16 @@ public final class RoutingDaemon {
                     $0.events = replay.events(from: from, limit: limit).map { Data($0) }
                 }
                 return (Acd_V1_AdminReply(requestID: request.requestID, batch: batch), [])
+            case .storeProgress(let store, let stream, let writtenThrough):
+                guard stream == streamID else {
+                    throw ProtocolError(code: "unknown_stream", message: "this daemon publishes stream \(streamID), not \(stream)")
+                }
+                let written = min(writtenThrough, replay.lastSequence)
+                let isNew = !followingStores.stores.contains { $0.name == store }
+                if followingStores.record(store, writtenThrough: written, at: .now) || isNew {
+                    logger.info("CRM store \(store) follows this run, written through event \(written)")
+                }
+                return (Acd_V1_AdminReply(requestID: request.requestID, events: []), [])
             case .reloadRules:
                 let failure = reloadRules()
                 return (failure.map { Acd_V1_AdminReply(requestID: request.requestID, error: $0) }
@@ -539,9 +581,18 @@ public final class RoutingDaemon {
                 $0.crmWrittenThrough = crmStore.progress.writtenThrough
                 $0.crmHandoffDropped = crmStore.handoff.droppedEvents
                 $0.crmLostEvents = crmStore.progress.lostEvents
-                $0.crmIntakePauses = intakePauses
-                let paused = intakePausedTotal + (intakePausedSince.map { ContinuousClock.now - $0 } ?? .zero)
-                $0.crmIntakePausedMs = UInt64(paused / .milliseconds(1))
+            }
+            $0.crmIntakePauses = intakePauses
+            let paused = intakePausedTotal + (intakePausedSince.map { ContinuousClock.now - $0 } ?? .zero)
+            $0.crmIntakePausedMs = UInt64(paused / .milliseconds(1))
+            let now = ContinuousClock.now
+            $0.followingStores = followingStores.stores.map { store in
+                .with {
+                    $0.store = store.name
+                    $0.writtenThrough = store.writtenThrough
+                    $0.silentMs = UInt64(max(.zero, now - store.lastReport) / .milliseconds(1))
+                    $0.counted = followingStores.counts(store, at: now)
+                }
             }
         }
     }
@@ -551,10 +602,9 @@ public final class RoutingDaemon {
     private func publish(_ produced: [Event]) {
         if crmStore != nil { outbox.handoff.append(contentsOf: produced) }
         for event in produced {
-            if replay.isFull, let crmStore, crmStore.isRunning,
-               !crmStore.progress.hasWritten(through: replay.oldestSequence, of: streamID) {
+            if replay.isFull, let slowest = slowestStoreWrittenThrough(), slowest < replay.oldestSequence {
                 replay.doubleCapacity()
-                logger.warning("replay buffer doubled to \(replay.capacity) events: the CRM store has not written the oldest")
+                logger.warning("replay buffer doubled to \(replay.capacity) events: a CRM store has not written the oldest")
             }
             // The outbox sends its events' bytes from the replay buffer: one it still holds must not be dropped.
             // The replies stay: the request being served may own the next one's place.

@@ -12,12 +12,14 @@ public enum AgentRequestAction: Sendable {
     case heartbeat(AgentID)
 }
 
-/// What an admin request asks: a core command, a reload of the rule files, or statistics.
+/// What an admin request asks: a core command, a reload of the rule files, statistics, a replay of events, or
+/// noting how far a CRM store has written.
 public enum AdminRequestAction: Sendable {
     case command(Command)
     case reloadRules
     case statistics(tenant: String?)
     case replayEvents(from: UInt64, maxEvents: Int)
+    case storeProgress(store: String, stream: UInt64, writtenThrough: UInt64)
 }
 
 extension ProtocolError {
@@ -101,6 +103,9 @@ extension Acd_V1_AdminRequest {
         case .reloadRules?: return .reloadRules
         case .statistics(let request)?: return .statistics(tenant: request.tenant.nilIfEmpty)
         case .replayEvents(let replay)?: return .replayEvents(from: replay.fromSequence, maxEvents: Int(replay.maxEvents))
+        case .storeProgress(let progress)?:
+            guard !progress.store.isEmpty else { throw .invalidField("store is required") }
+            return .storeProgress(store: progress.store, stream: progress.streamID, writtenThrough: progress.writtenThrough)
         case nil: throw .emptyBody
         }
     }

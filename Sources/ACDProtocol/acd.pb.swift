@@ -619,6 +619,14 @@ public nonisolated struct Acd_V1_AdminRequest: Sendable {
     set {body = .replayEvents(newValue)}
   }
 
+  public var storeProgress: Acd_V1_StoreProgress {
+    get {
+      if case .storeProgress(let v)? = body {return v}
+      return Acd_V1_StoreProgress()
+    }
+    set {body = .storeProgress(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -628,6 +636,7 @@ public nonisolated struct Acd_V1_AdminRequest: Sendable {
     case reloadRules(Acd_V1_ReloadRules)
     case statistics(Acd_V1_StatisticsRequest)
     case replayEvents(Acd_V1_ReplayEvents)
+    case storeProgress(Acd_V1_StoreProgress)
 
   }
 
@@ -744,6 +753,30 @@ public nonisolated struct Acd_V1_ReplayEvents: Sendable {
 
   /// 0: the daemon's default batch (4096); larger values are capped to it.
   public var maxEvents: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// How far a CRM store running as its own process (`acdd crm-store`) has written this daemon run's events, sent
+/// after each of its writes and at least once a second. Answered with an Ack. While a store is heard from, the
+/// daemon keeps every event it has not written in the replay buffer and pauses intake once it lags
+/// crm_max_lag_events behind, as for its in-process store; one silent for crm_store_silence_seconds stops counting
+/// until it reports again, so that a store that died cannot hold up routing.
+public nonisolated struct Acd_V1_StoreProgress: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Names the store among those following the daemon: a report replaces the last one under the same name.
+  public var store: String = String()
+
+  /// The run the store follows (Event.stream_id); a report for another run gets the error unknown_stream.
+  public var streamID: UInt64 = 0
+
+  /// Every event through this sequence number is in the database.
+  public var writtenThrough: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -885,11 +918,35 @@ public nonisolated struct Acd_V1_DaemonStatistics: Sendable {
   /// incomplete. 0 unless something is wrong: the replay buffer grows rather than drop what the store has not written.
   public var crmLostEvents: UInt64 = 0
 
-  /// Times the daemon stopped reading new contacts because the in-process store lagged `--crm-max-lag-events`
-  /// behind, and for how long in all: a store slower than the traffic.
+  /// Times the daemon stopped reading new contacts because a CRM store (in-process, or one counted among
+  /// following_stores) lagged `--crm-max-lag-events` behind, and for how long in all: a store slower than the traffic.
   public var crmIntakePauses: UInt64 = 0
 
   public var crmIntakePausedMs: UInt64 = 0
+
+  /// The CRM stores running as their own processes that reported their progress (StoreProgress), by name.
+  public var followingStores: [Acd_V1_FollowingStore] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Acd_V1_FollowingStore: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var store: String = String()
+
+  public var writtenThrough: UInt64 = 0
+
+  /// Since its last report.
+  public var silentMs: UInt64 = 0
+
+  /// Heard from within crm_store_silence_seconds: the replay buffer keeps what it has not written, and intake
+  /// waits for it.
+  public var counted: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2483,7 +2540,7 @@ nonisolated extension Acd_V1_AgentReply: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Acd_V1_AdminRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AdminRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}add_agent\0\u{3}remove_agent\0\u{3}set_skills\0\u{3}reload_rules\0\u{1}statistics\0\u{3}replay_events\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}add_agent\0\u{3}remove_agent\0\u{3}set_skills\0\u{3}reload_rules\0\u{1}statistics\0\u{3}replay_events\0\u{3}store_progress\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2570,6 +2627,19 @@ nonisolated extension Acd_V1_AdminRequest: SwiftProtobuf.Message, SwiftProtobuf.
           self.body = .replayEvents(v)
         }
       }()
+      case 8: try {
+        var v: Acd_V1_StoreProgress?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .storeProgress(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .storeProgress(v)
+        }
+      }()
       default: break
       }
     }
@@ -2607,6 +2677,10 @@ nonisolated extension Acd_V1_AdminRequest: SwiftProtobuf.Message, SwiftProtobuf.
     case .replayEvents?: try {
       guard case .replayEvents(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .storeProgress?: try {
+      guard case .storeProgress(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     }()
     case nil: break
     }
@@ -2874,6 +2948,46 @@ nonisolated extension Acd_V1_ReplayEvents: SwiftProtobuf.Message, SwiftProtobuf.
   }
 }
 
+nonisolated extension Acd_V1_StoreProgress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StoreProgress"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}store\0\u{3}stream_id\0\u{3}written_through\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.store) }()
+      case 2: try { try decoder.decodeSingularFixed64Field(value: &self.streamID) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.writtenThrough) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.store.isEmpty {
+      try visitor.visitSingularStringField(value: self.store, fieldNumber: 1)
+    }
+    if self.streamID != 0 {
+      try visitor.visitSingularFixed64Field(value: self.streamID, fieldNumber: 2)
+    }
+    if self.writtenThrough != 0 {
+      try visitor.visitSingularUInt64Field(value: self.writtenThrough, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Acd_V1_StoreProgress, rhs: Acd_V1_StoreProgress) -> Bool {
+    if lhs.store != rhs.store {return false}
+    if lhs.streamID != rhs.streamID {return false}
+    if lhs.writtenThrough != rhs.writtenThrough {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Acd_V1_AdminReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AdminReply"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}ack\0\u{1}error\0\u{1}statistics\0\u{3}event_batch\0")
@@ -3071,7 +3185,7 @@ nonisolated extension Acd_V1_Statistics: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DaemonStatistics"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0\u{3}crm_handoff_dropped\0\u{3}crm_lost_events\0\u{3}crm_intake_pauses\0\u{3}crm_intake_paused_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0\u{3}crm_handoff_dropped\0\u{3}crm_lost_events\0\u{3}crm_intake_pauses\0\u{3}crm_intake_paused_ms\0\u{3}following_stores\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3091,6 +3205,7 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.crmLostEvents) }()
       case 11: try { try decoder.decodeSingularUInt64Field(value: &self.crmIntakePauses) }()
       case 12: try { try decoder.decodeSingularUInt64Field(value: &self.crmIntakePausedMs) }()
+      case 13: try { try decoder.decodeRepeatedMessageField(value: &self.followingStores) }()
       default: break
       }
     }
@@ -3133,6 +3248,9 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if self.crmIntakePausedMs != 0 {
       try visitor.visitSingularUInt64Field(value: self.crmIntakePausedMs, fieldNumber: 12)
     }
+    if !self.followingStores.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.followingStores, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3149,6 +3267,52 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if lhs.crmLostEvents != rhs.crmLostEvents {return false}
     if lhs.crmIntakePauses != rhs.crmIntakePauses {return false}
     if lhs.crmIntakePausedMs != rhs.crmIntakePausedMs {return false}
+    if lhs.followingStores != rhs.followingStores {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Acd_V1_FollowingStore: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FollowingStore"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}store\0\u{3}written_through\0\u{3}silent_ms\0\u{1}counted\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.store) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.writtenThrough) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.silentMs) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.counted) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.store.isEmpty {
+      try visitor.visitSingularStringField(value: self.store, fieldNumber: 1)
+    }
+    if self.writtenThrough != 0 {
+      try visitor.visitSingularUInt64Field(value: self.writtenThrough, fieldNumber: 2)
+    }
+    if self.silentMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.silentMs, fieldNumber: 3)
+    }
+    if self.counted != false {
+      try visitor.visitSingularBoolField(value: self.counted, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Acd_V1_FollowingStore, rhs: Acd_V1_FollowingStore) -> Bool {
+    if lhs.store != rhs.store {return false}
+    if lhs.writtenThrough != rhs.writtenThrough {return false}
+    if lhs.silentMs != rhs.silentMs {return false}
+    if lhs.counted != rhs.counted {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

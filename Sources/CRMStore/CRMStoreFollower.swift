@@ -14,8 +14,9 @@ import ZeroMQ
 public final class CRMStoreFollower {
     /// Where the live events come from.
     public enum Source {
-        /// A subscription to the daemon's events endpoint.
-        case subscription(eventsEndpoint: String)
+        /// A subscription to the daemon's events endpoint. The store reports its progress over admin under `name`
+        /// (unique among the stores following the daemon), so that the daemon keeps what it has not written.
+        case subscription(eventsEndpoint: String, name: String)
         /// The handoff of the daemon run `stream`, in the same process.
         case handoff(EventHandoff, stream: UInt64)
     }
@@ -25,6 +26,12 @@ public final class CRMStoreFollower {
     private let handoff: (events: EventHandoff, stream: UInt64)?
     private let requester: ZMQSocket
     private let progress: CRMStoreProgress
+    /// The name this store reports its progress under; nil for the in-process store, whose progress the daemon
+    /// reads from `progress`.
+    private let reportName: String?
+    private var lastReport: (writtenThrough: UInt64, at: ContinuousClock.Instant)?
+    private var reportsSent: UInt64 = 0
+    private var reportRefusalLogged = false
     private let logger: Logger
 
     /// The daemon run followed; nil until it is known (from the handoff, or from a first replay reply).
@@ -59,6 +66,8 @@ public final class CRMStoreFollower {
     static let behindEvents = 65_536
     static let caughtUpEvents = 8_192
     static let idleProbe = Duration.seconds(1)
+    /// A store that has written nothing new still reports this often, so the daemon knows it is there.
+    static let reportInterval = Duration.milliseconds(500)
     static let replayTimeout = Duration.seconds(3)
 
     public init(
@@ -69,7 +78,8 @@ public final class CRMStoreFollower {
         self.progress = progress
         self.logger = logger
         switch source {
-        case .subscription(let eventsEndpoint):
+        case .subscription(let eventsEndpoint, let name):
+            reportName = name
             let subscriber = try ZMQSocket(context, type: .subscriber)
             try subscriber.setLinger(milliseconds: 0)
             try subscriber.setReceiveHighWaterMark(1_000_000)
@@ -78,6 +88,7 @@ public final class CRMStoreFollower {
             self.subscriber = subscriber
             handoff = nil
         case .handoff(let events, let stream):
+            reportName = nil
             subscriber = nil
             handoff = (events, stream)
         }
@@ -115,9 +126,28 @@ public final class CRMStoreFollower {
                 if ready[0] { try receiveEvents(from: subscriber) }
                 if let pendingSince, ContinuousClock.now - pendingSince >= Self.flushInterval { try flush() }
                 try probeWhenIdle()
+                try reportProgress()
             }
         }
         try flush()
+    }
+
+    /// Tells the daemon how far this store has written: after each write, and every `reportInterval` meanwhile.
+    private func reportProgress() throws {
+        guard let reportName, let stream else { return }
+        let written = writer.writtenThrough
+        if let lastReport, lastReport.writtenThrough == written, ContinuousClock.now - lastReport.at < Self.reportInterval { return }
+        reportsSent += 1
+        let request = Acd_V1_AdminRequest.with {
+            $0.requestID = "crm-progress-\(reportsSent)"
+            $0.storeProgress = .with {
+                $0.store = reportName
+                $0.streamID = stream
+                $0.writtenThrough = written
+            }
+        }
+        // A report the socket cannot take now is replaced by the next one.
+        if try requester.send([try request.serializedBytes()], dontWait: true) { lastReport = (written, .now) }
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {
@@ -196,6 +226,10 @@ public final class CRMStoreFollower {
                 logger.error("undecodable admin reply skipped")
                 continue
             }
+            if reply.requestID.hasPrefix("crm-progress-") {
+                noteReplyToProgress(reply)
+                continue
+            }
             guard reply.requestID == outstandingReplay.map({ "crm-replay-\($0.id)" }) else { continue }
             outstandingReplay = nil
             switch reply.body {
@@ -207,6 +241,14 @@ public final class CRMStoreFollower {
                 logger.error("unexpected reply to a replay request")
             }
         }
+    }
+
+    /// A daemon that refuses the reports (an older version, or another run than the one followed) is said once:
+    /// the store goes on, but that daemon does not keep for it what it has not written.
+    private func noteReplyToProgress(_ reply: Acd_V1_AdminReply) {
+        guard case .error(let error)? = reply.body, !reportRefusalLogged else { return }
+        reportRefusalLogged = true
+        logger.warning("the daemon refused this store's progress report (\(error.code): \(error.message)); it may not keep the events this store has not written")
     }
 
     private func take(_ batch: Acd_V1_EventBatch) throws {

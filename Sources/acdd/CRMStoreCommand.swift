@@ -17,7 +17,14 @@ struct CRMStoreCommand: ParsableCommand {
     @Option(help: "CRM database (created and migrated when missing).") var crm = "acdd-crm.sqlite"
     @Option(help: "The daemon's events endpoint (PUB).") var connect = "tcp://127.0.0.1:5572"
     @Option(help: "The daemon's admin endpoint, for replays.") var admin = "tcp://127.0.0.1:5573"
+    @Option(help: "The name this store reports its progress to the daemon under; default: this host and the database's path.")
+    var name: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+
+    /// The same store started again keeps its name, so the daemon takes its reports for the ones before.
+    private var defaultName: String {
+        "\(ProcessInfo.processInfo.hostName):\(URL(fileURLWithPath: crm).standardizedFileURL.path)"
+    }
 
     func run() throws {
         let level = logLevel
@@ -29,8 +36,8 @@ struct CRMStoreCommand: ParsableCommand {
         let logger = Logger(label: "acdd-crm-store")
         let progress = CRMStoreProgress()
         let follower = try CRMStoreFollower(
-            database: try CRMDatabase(path: crm), source: .subscription(eventsEndpoint: connect), adminEndpoint: admin,
-            context: try ZMQContext(), progress: progress, logger: logger)
+            database: try CRMDatabase(path: crm), source: .subscription(eventsEndpoint: connect, name: name ?? defaultName),
+            adminEndpoint: admin, context: try ZMQContext(), progress: progress, logger: logger)
         Signals.install()
         FileHandle.standardOutput.write(Data("acdd crm-store following \(connect) into \(crm)\n".utf8))
         try follower.run(until: { Signals.stopRequested.load(ordering: .relaxed) })

@@ -33,8 +33,10 @@ struct Run: ParsableCommand {
     @Option(help: "Published events kept for subscribers that missed some (default 262144).") var replayBufferEvents: Int?
     @Option(help: "Events waiting for the in-process CRM store, at most, before it fetches them from the replay buffer instead (default 1048576).")
     var crmHandoffEvents: Int?
-    @Option(help: "Events the in-process CRM store may lag behind before new contacts wait until it catches up (default 131072).")
+    @Option(help: "Events a CRM store may lag behind before new contacts wait until it catches up (default 131072).")
     var crmMaxLagEvents: Int?
+    @Option(help: "Seconds an external CRM store that reports its progress may stay silent before routing stops waiting for it (default 5).")
+    var crmStoreSilenceSeconds: Int?
     @Option(help: "Seconds to wait on stop for the CRM store's last writes (default 10).") var shutdownFlush: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: Logger.Level?
 
@@ -71,6 +73,7 @@ struct Run: ParsableCommand {
         configuration.replayBufferEvents = replayBufferEvents ?? file.replayBufferEvents ?? configuration.replayBufferEvents
         configuration.crmHandoffEvents = crmHandoffEvents ?? file.crmHandoffEvents ?? configuration.crmHandoffEvents
         configuration.crmMaximumLagEvents = crmMaxLagEvents ?? file.crmMaxLagEvents ?? configuration.crmMaximumLagEvents
+        configuration.crmStoreSilenceSeconds = crmStoreSilenceSeconds ?? file.crmStoreSilenceSeconds ?? configuration.crmStoreSilenceSeconds
         configuration.shutdownFlushSeconds = shutdownFlush ?? file.shutdownFlush ?? configuration.shutdownFlushSeconds
         configuration.crmDatabasePath = crm ?? file.crm
         configuration.crmWriter = try crmWriter ?? file.crmWriter.map { name in
@@ -78,8 +81,9 @@ struct Run: ParsableCommand {
             return writer
         } ?? configuration.crmWriter
         guard configuration.maximumMessageBytes > 0, configuration.replayBufferEvents > 0, configuration.crmHandoffEvents > 0,
-              configuration.crmMaximumLagEvents > 0 else {
-            throw ValidationError("max-message-bytes, replay-buffer-events, crm-handoff-events and crm-max-lag-events must be positive")
+              configuration.crmMaximumLagEvents > 0, configuration.crmStoreSilenceSeconds > 0 else {
+            throw ValidationError(
+                "max-message-bytes, replay-buffer-events, crm-handoff-events, crm-max-lag-events and crm-store-silence-seconds must be positive")
         }
 
         let daemon: RoutingDaemon

@@ -18,6 +18,7 @@ struct RunConfigFile: Decodable {
     var replayBufferEvents: Int?
     var crmHandoffEvents: Int?
     var crmMaxLagEvents: Int?
+    var crmStoreSilenceSeconds: Int?
     var shutdownFlush: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -29,6 +30,7 @@ struct RunConfigFile: Decodable {
         case replayBufferEvents = "replay_buffer_events"
         case crmHandoffEvents = "crm_handoff_events"
         case crmMaxLagEvents = "crm_max_lag_events"
+        case crmStoreSilenceSeconds = "crm_store_silence_seconds"
         case shutdownFlush = "shutdown_flush"
     }
 

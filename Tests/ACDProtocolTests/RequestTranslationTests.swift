@@ -40,7 +40,7 @@ import RoutingCore
             return Acd_V1_AdminReply(
                 requestID: request.requestID, queues: engine.allQueueStatistics(), agents: engine.allAgentStatistics(),
                 daemon: .init())
-        case .reloadRules, .replayEvents:
+        case .reloadRules, .replayEvents, .storeProgress:
             return Acd_V1_AdminReply(requestID: request.requestID, events: [])
         }
     }
@@ -86,5 +86,11 @@ import RoutingCore
         #expect(throws: ProtocolError.emptyBody) { try Acd_V1_AdminRequest().action() }
         let heartbeat = try Acd_V1_AgentRequest.with { $0.agentID = "ann"; $0.heartbeat = .init() }.action()
         guard case .heartbeat("ann") = heartbeat else { Issue.record("expected heartbeat"); return }
+        #expect(throws: ProtocolError.invalidField("store is required")) {
+            try Acd_V1_AdminRequest.with { $0.storeProgress = .with { $0.streamID = 7; $0.writtenThrough = 3 } }.action()
+        }
+        let (report, _) = try WireCodec.decode(
+            Array(#"{"storeProgress":{"store":"crm-1","streamId":"7","writtenThrough":"3"}}"#.utf8), as: Acd_V1_AdminRequest.self)
+        guard case .storeProgress("crm-1", 7, 3) = try report.action() else { Issue.record("expected the store's progress"); return }
     }
 }

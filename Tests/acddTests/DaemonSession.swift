@@ -59,6 +59,17 @@ struct DaemonSession {
         return statistics
     }
 
+    /// The statistics once a store running as its own process has reported writing through the last event (at
+    /// most 10 s).
+    func statisticsOnceTheSeparateStoreHasWrittenEverything() throws -> Acd_V1_Statistics {
+        var statistics = try self.statistics()
+        for _ in 0..<200 where statistics.daemon.followingStores.first.map({ $0.writtenThrough < statistics.daemon.lastSequence }) ?? true {
+            usleep(50_000)
+            statistics = try self.statistics()
+        }
+        return statistics
+    }
+
     func statistics() throws -> Acd_V1_Statistics {
         let reply = try admin.call(Acd_V1_AdminRequest.with { $0.statistics = .init() }, reply: Acd_V1_AdminReply.self)
         guard case .statistics(let statistics)? = reply.body else { throw ProtocolError(code: "no_statistics", message: "\(reply)") }

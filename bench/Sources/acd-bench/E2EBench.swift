@@ -38,6 +38,7 @@ struct E2EBench: ParsableCommand {
             report(crm ? "acdd, CRM store on" : "acdd, CRM store off", try generator.run(rate: fixedRate, seconds: latencyRun))
             let usage = daemon.usage()
             print("daemon: \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
+            if crm { print("  \(try checkCallCards(daemon, crmPath: store[1]))") }
             daemon.stop()
             return
         }
