@@ -16,7 +16,7 @@ struct CRMStoreCommand: ParsableCommand {
 
     @Option(help: "CRM database (created and migrated when missing).") var crm = "acdd-crm.sqlite"
     @Option(help: "The daemon's events endpoint (PUB).") var connect = "tcp://127.0.0.1:5572"
-    @Option(help: "The daemon's admin endpoint, for replays.") var admin = "tcp://127.0.0.1:5573"
+    @Option(help: "The daemon's admin endpoint, for replays and progress reports.") var admin = "tcp://127.0.0.1:5573"
     @Option(help: "The name this store reports its progress to the daemon under; default: this host and the database's path.")
     var name: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
