@@ -42,22 +42,23 @@ struct E2EBench: ParsableCommand {
             daemon.stop()
             return
         }
+        // The three targets run side by side and take turns, step by step: the VM's speed drifts over minutes,
+        // and measured one after the other they met different machines (bench/README.md, session 19).
         let relay = try Target.start(binaries.appendingPathComponent("acd-bench").path, ["relay", "--agents", "\(agents)"], tenant: "relay")
-        let relayRun = try measure(relay, name: "relay")
-        relay.stop()
-
         let crmPath = scratch.appendingPathComponent("crm.sqlite").path
         let withCRM = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + ["--crm", crmPath], tenant: "bench")
+        let withoutCRM = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules), tenant: "bench")
         try staff(withCRM)
-        let acdd = try measure(withCRM, name: "acdd, CRM store on")
+        try staff(withoutCRM)
+        let measured = try measure([
+            RateSearch(name: "relay", target: relay, startRate: startRate),
+            RateSearch(name: "acdd, CRM store on", target: withCRM, startRate: startRate),
+            RateSearch(name: "acdd, CRM store off", target: withoutCRM, startRate: startRate),
+        ])
+        let (relayRun, acdd, bare) = (measured[0], measured[1], measured[2])
         let usage = withCRM.usage()
         let crmCheck = try checkCallCards(withCRM, crmPath: crmPath)
-        withCRM.stop()
-
-        let withoutCRM = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules), tenant: "bench")
-        try staff(withoutCRM)
-        let bare = try measure(withoutCRM, name: "acdd, CRM store off")
-        withoutCRM.stop()
+        for target in [relay, withCRM, withoutCRM] { target.stop() }
 
         let machineAfter = referenceLoopMilliseconds()
         print("reference loop: \(machineBefore) ms before, \(machineAfter) ms after")
@@ -105,36 +106,34 @@ struct E2EBench: ParsableCommand {
         var latency: [LoadGenerator.Result]
     }
 
-    /// Doubles the rate until a step is not sustained, bisects between the last two, then measures latency at
-    /// 25 %, 50 % and 90 % of the highest sustained rate.
-    private func measure(_ target: Target, name: String) throws -> Measured {
-        let generator = LoadGenerator(target: target.loadTarget)
-        var good = 0, bad = 0
-        var rate = startRate
-        while bad == 0 {
-            try settle(target)
-            let result = try generator.run(rate: rate, seconds: step)
-            report(name, result)
-            if result.sustained { good = rate; rate *= 2 } else { bad = rate }
-            if rate > 1_000_000 { break }
+    /// Finds each target's highest sustained rate (`RateSearch`), then measures latency at 25 %, 50 % and 90 % of
+    /// it; the targets take turns at every step.
+    private func measure(_ searches: [RateSearch]) throws -> [Measured] {
+        var searches = searches
+        while searches.contains(where: { $0.nextRate != nil }) {
+            for index in searches.indices {
+                guard let rate = searches[index].nextRate else { continue }
+                let target = searches[index].target
+                // Every target, not only this one: a store still writing the last overloaded step would take CPU
+                // from the next target's.
+                for search in searches { try settle(search.target) }
+                let result = try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: step)
+                report(searches[index].name, result)
+                searches[index].record(rate: rate, sustained: result.sustained)
+            }
         }
-        for _ in 0..<3 where bad > 0 && bad - good > good / 10 {
-            let middle = (good + bad) / 2
-            try settle(target)
-            let result = try generator.run(rate: middle, seconds: step)
-            report(name, result)
-            if result.sustained { good = middle } else { bad = middle }
-        }
-        let maximum = Double(max(good, 1))
-        var latency: [LoadGenerator.Result] = []
+        var latency = [[LoadGenerator.Result]](repeating: [], count: searches.count)
         for share in [0.25, 0.5, 0.9] {
-            try settle(target)
-            let result = try generator.run(rate: max(1, Int(maximum * share)), seconds: latencyRun)
-            print("  \(name) at \(Int(share * 100))% of \(Int(maximum))/s:", terminator: "")
-            report("", result)
-            latency.append(result)
+            for (index, search) in searches.enumerated() {
+                for other in searches { try settle(other.target) }
+                let result = try LoadGenerator(target: search.target.loadTarget)
+                    .run(rate: max(1, Int(search.maximum * share)), seconds: latencyRun)
+                print("  \(search.name) at \(Int(share * 100))% of \(Int(search.maximum))/s:", terminator: "")
+                report("", result)
+                latency[index].append(result)
+            }
         }
-        return Measured(maximum: maximum, latency: latency)
+        return searches.indices.map { Measured(maximum: searches[$0].maximum, latency: latency[$0]) }
     }
 
     /// Waits until acdd has nothing left of the previous step: no contact queued or ringing, and its CRM store has
