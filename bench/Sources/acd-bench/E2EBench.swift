@@ -42,8 +42,8 @@ struct E2EBench: ParsableCommand {
             daemon.stop()
             return
         }
-        // The three targets run side by side and take turns, step by step: the VM's speed drifts over minutes,
-        // and measured one after the other they met different machines (bench/README.md, session 19).
+        // The three targets run side by side and take turns, step by step: the VM's speed drifts over minutes, and
+        // measured one after the other each met it at a different speed (bench/README.md, session 19).
         let relay = try Target.start(binaries.appendingPathComponent("acd-bench").path, ["relay", "--agents", "\(agents)"], tenant: "relay")
         let crmPath = scratch.appendingPathComponent("crm.sqlite").path
         let withCRM = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + ["--crm", crmPath], tenant: "bench")
