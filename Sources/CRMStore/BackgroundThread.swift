@@ -11,6 +11,7 @@ public final class BackgroundThread: Sendable {
     /// Starts `body`, which should return soon after its argument returns true.
     public init(name: String, body: @escaping @Sendable (_ shouldStop: () -> Bool) -> Void) {
         let thread = Thread { [self] in
+            nameCurrentThreadForTheKernel(name)
             ThreadPriority.background.applyToCurrentThread()
             body { stopRequested.load(ordering: .relaxed) }
             finished.store(true, ordering: .releasing)
@@ -27,6 +28,15 @@ public final class BackgroundThread: Sendable {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         while isRunning, deadline.map({ ContinuousClock.now < $0 }) ?? true { usleep(5_000) }
     }
+}
+
+/// Names the calling thread as `ps -T`, `top -H` and /proc show it (15 bytes at most), which `Thread.name` does
+/// not do on Linux: tells the store's thread from the routing thread when measuring them.
+public func nameCurrentThreadForTheKernel(_ name: String) {
+    #if os(Linux)
+    try? String(decoding: name.utf8.prefix(15), as: UTF8.self)
+        .write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+    #endif
 }
 
 /// How a background thread competes for the CPU with the routing thread (on Linux; elsewhere nothing changes).

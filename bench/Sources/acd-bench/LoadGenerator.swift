@@ -1,5 +1,6 @@
 import ACDClient
 import ACDProtocol
+import CRMStore
 import Foundation
 import Histogram
 import Synchronization
@@ -58,6 +59,7 @@ struct LoadGenerator {
         // competed with the target for the CPU.
         let context = try ZMQContext()
         let ivr = Thread {
+            nameCurrentThreadForTheKernel("bench-ivr")  // for bench/thread-cpu.sh and top -H
             do {
                 let connection = try IVRConnection(context: context, endpoint: target.contacts, name: "ivr")
                 while !step.desktopsReady.load(ordering: .acquiring) { usleep(1_000) }
@@ -92,6 +94,7 @@ struct LoadGenerator {
         }
         let result = Mutex<Result?>(nil)
         let desk = Thread {
+            nameCurrentThreadForTheKernel("bench-desktops")
             var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
             var handled = 0, refused = 0
             var start: UInt64 = 0
