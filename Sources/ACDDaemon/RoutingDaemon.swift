@@ -212,6 +212,8 @@ public final class RoutingDaemon {
         }
         let takingContacts = updateIntake()
         if !takingContacts { timeout = min(timeout, Self.intakeRecheckMilliseconds) }
+        // Events kept for the store are handed at the end of a turn: a quiet daemon must still take turns.
+        if !outbox.handoff.isEmpty { timeout = min(timeout, Self.handoffRetryMilliseconds) }
         // A paused contacts socket is left out of the poll: it would report its waiting requests at once, every turn.
         var ready = try ZMQPoller.poll(takingContacts ? [contacts, agents, admin, events] : [agents, admin, events], timeout: timeout)
         if !takingContacts { ready.insert(false, at: 0) }
@@ -229,6 +231,9 @@ public final class RoutingDaemon {
 
     /// While intake is paused, how often the store's progress is looked at again.
     static let intakeRecheckMilliseconds = 2
+    /// While events wait in the outbox for the in-process store to take the last ones, how often a quiet daemon
+    /// tries to hand them (the store takes every 20 ms).
+    static let handoffRetryMilliseconds = 5
 
     /// Pauses intake once the slowest CRM store waited for lags `crmMaximumLagEvents` behind the events published,
     /// and resumes it once that store is within half of that; true while contacts are read. A store that stopped
@@ -347,8 +352,8 @@ public final class RoutingDaemon {
 
     /// Sends what the outbox holds: the events first (an offer is what a waiting caller needs), then the replies.
     private func sendOutbox() {
-        // Events the store's lock kept stay in the outbox, for the next turn.
-        crmStore?.handoff.handIfFree(&outbox.handoff)
+        // Events the store has not room for yet stay in the outbox, for the next turn.
+        crmStore?.handoff.handIfTaken(&outbox.handoff)
         sendEvents()
         for reply in outbox.replies[..<outbox.replyCount] {
             do {

@@ -31,16 +31,29 @@ public final class EventHandoff: Sendable {
         settle(&events, through: last, taken: taken)
     }
 
-    /// As `hand`, unless the store holds the lock at that instant: then `events` stay as they are, for the caller
-    /// to hand with its next ones, and false is returned. The store runs at `SCHED_IDLE`: preempted inside its
-    /// short critical section, it may not run again until a CPU has nothing else to do, and a routing thread
-    /// waiting for the lock would wait as long.
+    /// Hands `events` only if the store has taken all it was handed before, and the lock is free: the two arrays
+    /// then trade places and no event is copied; true is returned and `events` comes back empty, with storage to
+    /// reuse. Otherwise `events` stay with the caller, which adds its next turn's to them and tries again, and
+    /// false is returned; past `capacity` events kept so, they are dropped as `hand` drops them. The store takes
+    /// every 20 ms and the routing thread hands every turn: appending each turn's events behind those waiting
+    /// copied every event once more and released the originals, about 2,600 of the routing thread's instructions
+    /// per contact (callgrind, bench/README.md, session 19). The lock is only tried: the store runs at
+    /// `SCHED_IDLE`, and preempted inside its short critical section it may not run again until a CPU has nothing
+    /// else to do.
     @discardableResult
-    public func handIfFree(_ events: inout [Event]) -> Bool {
+    public func handIfTaken(_ events: inout [Event]) -> Bool {
         guard let last = events.last?.sequence else { return true }
-        guard let taken = waiting.withLockIfAvailable({ put(&events, into: &$0) }) else { return false }
-        settle(&events, through: last, taken: taken)
-        return true
+        let traded = waiting.withLockIfAvailable { waiting -> Bool in
+            guard waiting.isEmpty else { return false }
+            swap(&waiting, &events)
+            return true
+        } ?? false
+        if traded {
+            latest.store(last, ordering: .relaxed)
+        } else if events.count >= capacity {
+            settle(&events, through: last, taken: false)
+        }
+        return traded
     }
 
     /// Under the lock: whether `events` fit beside those waiting; if so they join them.

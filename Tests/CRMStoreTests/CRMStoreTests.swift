@@ -196,17 +196,12 @@ final class TemporaryCRM {
         #expect(parsed == data)
     }
 
-    @Test(arguments: [false, true])
-    func theHandoffKeepsWhatFitsAndCountsWhatItDrops(onlyIfFree: Bool) {
+    @Test func theHandoffKeepsWhatFitsAndCountsWhatItDrops() {
         let handoff = EventHandoff(capacity: 3)
         let events = (1...4).map { Event(sequence: $0, at: Instant(seconds: 1), kind: .agentRemoved("a")) }
         func hand(_ range: Range<Int>) {
             var turn = Array(events[range])
-            if onlyIfFree {
-                #expect(handoff.handIfFree(&turn), "nobody else holds the lock")
-            } else {
-                handoff.hand(&turn)
-            }
+            handoff.hand(&turn)
             #expect(turn.isEmpty, "the routing thread's buffer comes back empty, handed or dropped")
         }
         hand(0..<1)  // to an empty handoff: the arrays trade places
@@ -222,8 +217,36 @@ final class TemporaryCRM {
         #expect(taken == Array(events[2..<4]))
     }
 
-    /// The routing thread hands only when the lock is free and keeps what it could not hand for its next turn:
-    /// against a store taking all the while, every event arrives once and in order.
+    /// `handIfTaken` hands only to an empty handoff; meanwhile the caller keeps its events and adds the next ones,
+    /// until they reach the capacity and are dropped.
+    @Test func handingIfTakenKeepsTheEventsUntilTheStoreHasTakenTheLast() {
+        let handoff = EventHandoff(capacity: 4)
+        let events = (1...9).map { Event(sequence: $0, at: Instant(seconds: 1), kind: .agentRemoved("a")) }
+        var turn = [events[0]]
+        #expect(handoff.handIfTaken(&turn) && turn.isEmpty)
+        turn.append(events[1])
+        #expect(!handoff.handIfTaken(&turn) && turn == [events[1]], "the first is not taken: kept")
+        turn.append(events[2])
+        #expect(!handoff.handIfTaken(&turn) && turn == Array(events[1...2]))
+        #expect(handoff.latestSequence == 1 && handoff.droppedEvents == 0)
+        var taken: [Event] = []
+        handoff.take(into: &taken)
+        #expect(taken == [events[0]])
+        #expect(handoff.handIfTaken(&turn) && turn.isEmpty)
+        #expect(handoff.latestSequence == 3)
+        // Not taken again: four kept are the capacity, dropped and counted.
+        turn = Array(events[3...6])
+        #expect(!handoff.handIfTaken(&turn) && turn.isEmpty)
+        #expect(handoff.droppedEvents == 4 && handoff.latestSequence == 7)
+        taken.removeAll()
+        handoff.take(into: &taken)
+        #expect(taken == Array(events[1...2]))
+        #expect(handoff.handIfTaken(&turn), "nothing to hand, nothing kept")
+    }
+
+    /// The routing thread hands only when the store has taken the last events and the lock is free, and keeps what
+    /// it could not hand for its next turn: against a store taking all the while, every event arrives once and in
+    /// order.
     @Test func eventsKeptWhileTheStoreHoldsTheLockArriveLaterInOrder() async {
         let handoff = EventHandoff(capacity: 1 << 20)
         let total: UInt64 = 200_000
@@ -240,7 +263,7 @@ final class TemporaryCRM {
         var turn: [Event] = []
         for sequence in 1...total {
             turn.append(Event(sequence: sequence, at: Instant(seconds: 1), kind: .agentRemoved("a")))
-            handoff.handIfFree(&turn)
+            handoff.handIfTaken(&turn)
         }
         handoff.hand(&turn)
         let received = await store.value
