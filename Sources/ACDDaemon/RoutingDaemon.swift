@@ -352,7 +352,7 @@ public final class RoutingDaemon {
 
     /// Sends what the outbox holds: the events first (an offer is what a waiting caller needs), then the replies.
     private func sendOutbox() {
-        // Events the store has not room for yet stay in the outbox, for the next turn.
+        // Until the store has taken the events handed last, the new ones stay in the outbox for a later turn.
         crmStore?.handoff.handIfTaken(&outbox.handoff)
         sendEvents()
         for reply in outbox.replies[..<outbox.replyCount] {
