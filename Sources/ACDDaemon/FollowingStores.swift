@@ -22,11 +22,12 @@ struct FollowingStores {
 
     var isEmpty: Bool { stores.isEmpty }
 
-    /// Notes a report, replacing the store's last one; true when the store had been announced silent.
+    /// Notes a report, replacing the store's last one; true when it is news for the log: the store's first report,
+    /// or its first since it was announced silent.
     mutating func record(_ name: String, writtenThrough: UInt64, at now: ContinuousClock.Instant) -> Bool {
         guard let index = stores.firstIndex(where: { $0.name == name }) else {
             stores.append(Store(name: name, writtenThrough: writtenThrough, lastReport: now))
-            return false
+            return true
         }
         let wasSilent = stores[index].silenceAnnounced
         stores[index] = Store(name: name, writtenThrough: writtenThrough, lastReport: now)

@@ -558,8 +558,7 @@ public final class RoutingDaemon {
                     throw ProtocolError(code: "unknown_stream", message: "this daemon publishes stream \(streamID), not \(stream)")
                 }
                 let written = min(writtenThrough, replay.lastSequence)
-                let isNew = !followingStores.stores.contains { $0.name == store }
-                if followingStores.record(store, writtenThrough: written, at: .now) || isNew {
+                if followingStores.record(store, writtenThrough: written, at: .now) {
                     logger.info("CRM store \(store) follows this run, written through event \(written)")
                 }
                 return (Acd_V1_AdminReply(requestID: request.requestID, events: []), [])
@@ -587,10 +586,10 @@ public final class RoutingDaemon {
                 $0.crmHandoffDropped = crmStore.handoff.droppedEvents
                 $0.crmLostEvents = crmStore.progress.lostEvents
             }
-            $0.crmIntakePauses = intakePauses
-            let paused = intakePausedTotal + (intakePausedSince.map { ContinuousClock.now - $0 } ?? .zero)
-            $0.crmIntakePausedMs = UInt64(paused / .milliseconds(1))
             let now = ContinuousClock.now
+            $0.crmIntakePauses = intakePauses
+            let paused = intakePausedTotal + (intakePausedSince.map { now - $0 } ?? .zero)
+            $0.crmIntakePausedMs = UInt64(paused / .milliseconds(1))
             $0.followingStores = followingStores.stores.map { store in
                 .with {
                     $0.store = store.name

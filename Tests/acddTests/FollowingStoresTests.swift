@@ -7,8 +7,8 @@ import Testing
     @Test func theSlowestStoreThatCountsIsWaitedForAndASilentOneIsNot() {
         var stores = FollowingStores(silence: .seconds(5))
         #expect(stores.slowestWrittenThrough(at: start) == nil)
-        #expect(stores.record("a", writtenThrough: 900, at: start) == false)
-        #expect(stores.record("b", writtenThrough: 400, at: start + .seconds(3)) == false)
+        #expect(stores.record("a", writtenThrough: 900, at: start) == true, "a first report is news")
+        #expect(stores.record("b", writtenThrough: 400, at: start + .seconds(3)) == true)
         #expect(stores.slowestWrittenThrough(at: start + .seconds(4)) == 400)
         // A's report is 6 s old: only b counts, then neither.
         #expect(stores.slowestWrittenThrough(at: start + .seconds(6)) == 400)
@@ -20,8 +20,8 @@ import Testing
 
     @Test func silenceIsAnnouncedOnceAndAReportAfterItIsNoticed() {
         var stores = FollowingStores(silence: .seconds(5))
-        _ = stores.record("a", writtenThrough: 10, at: start)
-        _ = stores.record("b", writtenThrough: 20, at: start + .seconds(2))
+        #expect(stores.record("a", writtenThrough: 10, at: start) == true)
+        #expect(stores.record("b", writtenThrough: 20, at: start + .seconds(2)) == true)
         #expect(stores.takeNewlySilent(at: start + .seconds(5)).isEmpty)
         #expect(stores.takeNewlySilent(at: start + .seconds(6)).map(\.name) == ["a"])
         #expect(stores.takeNewlySilent(at: start + .seconds(6)).isEmpty)

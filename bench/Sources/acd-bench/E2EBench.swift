@@ -110,14 +110,16 @@ struct E2EBench: ParsableCommand {
     /// it; the targets take turns at every step.
     private func measure(_ searches: [RateSearch]) throws -> [Measured] {
         var searches = searches
+        /// Loads `target` once every target has settled, not only this one: a store still writing the last
+        /// overloaded step would take CPU from the next target's.
+        func run(_ target: Target, rate: Int, seconds: Double) throws -> LoadGenerator.Result {
+            for search in searches { try settle(search.target) }
+            return try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: seconds)
+        }
         while searches.contains(where: { $0.nextRate != nil }) {
             for index in searches.indices {
                 guard let rate = searches[index].nextRate else { continue }
-                let target = searches[index].target
-                // Every target, not only this one: a store still writing the last overloaded step would take CPU
-                // from the next target's.
-                for search in searches { try settle(search.target) }
-                let result = try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: step)
+                let result = try run(searches[index].target, rate: rate, seconds: step)
                 report(searches[index].name, result)
                 searches[index].record(rate: rate, sustained: result.sustained)
             }
@@ -125,9 +127,7 @@ struct E2EBench: ParsableCommand {
         var latency = [[LoadGenerator.Result]](repeating: [], count: searches.count)
         for share in [0.25, 0.5, 0.9] {
             for (index, search) in searches.enumerated() {
-                for other in searches { try settle(other.target) }
-                let result = try LoadGenerator(target: search.target.loadTarget)
-                    .run(rate: max(1, Int(search.maximum * share)), seconds: latencyRun)
+                let result = try run(search.target, rate: max(1, Int(search.maximum * share)), seconds: latencyRun)
                 print("  \(search.name) at \(Int(share * 100))% of \(Int(search.maximum))/s:", terminator: "")
                 report("", result)
                 latency[index].append(result)
