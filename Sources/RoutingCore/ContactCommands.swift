@@ -36,29 +36,35 @@ extension RoutingEngine {
         nextContactNumber += 1
         accounting.accepted += 1
         queues[Int(q)].runtime.submitted += 1
-        emit(.received(id, copy submission))
+        // Read once: each read of a submission's field copies it out of the submission's storage.
+        let profile = submission.profile
+        let scoring = ScoringInputs(priority: submission.priority, profile: profile)
+        let preferredAgentID = profile.lastAgent
+        let callbackNumber = submission.callbackNumber
+        let names = (tenant: submission.tenant, queue: submission.queue)
+        emit(.received(id, consume submission))
         guard isOpen(queue: q) else {
             queues[Int(q)].runtime.closed += 1
             accounting.closed += 1
-            emit(.closed(id, tenant: submission.tenant, queue: submission.queue))
+            emit(.closed(id, tenant: names.tenant, queue: names.queue))
             return
         }
 
         let slot = allocateContactSlot()
         let lane = lane(queue: q, extras: extras)
         let contact = ContactRecord(
-            order: queuedKey(for: submission, id: id, slot: slot, arrivedAt: now, tenant: t).order, queue: q, lane: lane,
+            order: queuedKey(for: scoring, id: id, slot: slot, arrivedAt: now, tenant: t).order, queue: q, lane: lane,
             arrivedAt: now)
         // Read only by the first placement, right below: not kept in the record.
         var preferredAgent: Int32?
-        if let last = submission.profile.lastAgent, let agent = agentIndex[last],
+        if let last = preferredAgentID, let agent = agentIndex[last],
            queues[Int(q)].settings.preferredAgentWaitSeconds > 0,
            agents[Int(agent)].presence != .loggedOut, agents[Int(agent)].lanes.contains(where: { $0.lane == lane }) {
             preferredAgent = agent
         }
-        let names = (tenant: submission.tenant, queue: submission.queue)
         contacts[Int(slot)] = contact
-        contactDetails[Int(slot)] = ContactDetails(submission: consume submission, extras: extras)
+        contactDetails[Int(slot)] = ContactDetails(
+            scoring: scoring, tenant: t, channel: channel, callbackNumber: callbackNumber, extras: extras)
         contactSlot.insert(id, slot: slot)
         accounting.live += 1
         takePlace(slot)
@@ -181,7 +187,7 @@ extension RoutingEngine {
         guard contacts[Int(slot)]!.phase.isWaiting else {
             return reject(.contactNotWaiting, "contact \(id) is not waiting in a queue")
         }
-        contactDetails[Int(slot)]!.submission.callbackNumber = number
+        contactDetails[Int(slot)]!.callbackNumber = number
         emit(.callbackRequested(id, number: number))
     }
 }

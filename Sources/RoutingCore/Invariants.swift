@@ -60,7 +60,7 @@ extension RoutingEngine {
         for (s, entry) in contacts.enumerated() {
             guard let contact = entry else { continue }
             if contactSlot[contact.id] != Int32(s) { problems.append("contact \(contact.id) not indexed at its slot") }
-            if tenantIndex[contactDetails[s]!.submission.tenant] != queues[Int(contact.queue)].tenant {
+            if contactDetails[s]!.tenant != queues[Int(contact.queue)].tenant {
                 problems.append("contact \(contact.id) in another tenant's queue")
             }
             if lanes[Int(contact.lane)].queue != contact.queue { problems.append("contact \(contact.id) lane belongs to another queue") }

@@ -90,7 +90,7 @@ extension RoutingEngine {
             .sorted(by: { $0.1.id < $1.1.id }) {
             let queue = queues[Int(contact.queue)]
             let tenant = tenants[Int(queue.tenant)].name
-            if channels[tenant]?[queue.name] != contactDetails[slot]!.submission.channel {
+            if channels[tenant]?[queue.name] != contactDetails[slot]!.channel {
                 orphans.append("contact \(contact.id) is in queue '\(tenant)/\(queue.name)', which the new rules drop or change channel")
             }
         }
@@ -156,7 +156,7 @@ extension RoutingEngine {
             guard var contact = contacts[s] else { continue }
             let details = contactDetails[s]!
             contact.order = queuedKey(
-                for: details.submission, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt,
+                for: details.scoring, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt,
                 tenant: queues[Int(contact.queue)].tenant).order
             contact.lane = lane(queue: contact.queue, extras: details.extras)
             contact.entry = -1
@@ -252,13 +252,13 @@ extension RoutingEngine {
         agentStatesByQueue.add(1, in: state, for: agents[a].servedQueues)
     }
 
-    func queuedKey(for submission: borrowing ContactSubmission, id: ContactID, slot: Int32, arrivedAt: Instant, tenant: Int32) -> QueuedKey {
+    func queuedKey(for inputs: ScoringInputs, id: ContactID, slot: Int32, arrivedAt: Instant, tenant: Int32) -> QueuedKey {
         let t = Int(tenant)
-        var value = tenants[t].scoring.priorityWeight * Double(submission.priority)
-            + tenants[t].scoring.lifetimeValueWeight * submission.profile.lifetimeValue
-            + tenants[t].scoring.churnRiskBoost * submission.profile.churnRisk
+        var value = tenants[t].scoring.priorityWeight * Double(inputs.priority)
+            + tenants[t].scoring.lifetimeValueWeight * inputs.lifetimeValue
+            + tenants[t].scoring.churnRiskBoost * inputs.churnRisk
         var strictRank: Int32 = 0
-        if let tier = submission.profile.tier, let weight = tenants[t].tiers[tier] {
+        if let tier = inputs.tier, let weight = tenants[t].tiers[tier] {
             value += weight.boost
             strictRank = weight.strictRank
         }
