@@ -1,13 +1,13 @@
 #!/bin/bash
 # CPU (user and system) and context switches per second of every thread of acdd and of the load generator, over
 # a window of a fixed-rate run, read from /proc: where the two cores go, and which thread is preempted how often.
-#   bench/thread-cpu.sh RATE [--crm]     (builds nothing: run `swift build -c release` for acdd and acd-bench first)
+#   bench/thread-cpu.sh RATE [--crm | --relay]     (builds nothing: run `swift build -c release` for acdd and acd-bench first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rate=${1:?usage: bench/thread-cpu.sh RATE [--crm]}
+rate=${1:?usage: bench/thread-cpu.sh RATE [--crm | --relay]}
 shift
 snapshot() {
-  for pid in $(ps -eo pid,args | awk '/release\/acdd run|release\/acd-bench e2e/ && !/awk/ { print $1 }'); do
+  for pid in $(ps -eo pid,args | awk '/release\/acdd run|release\/acd-bench (e2e|relay)/ && !/awk/ { print $1 }'); do
     for task in /proc/"$pid"/task/*; do
       # Fields after the command name: utime and stime are the 12th and 13th (clock ticks).
       read -r stat < "$task/stat" || continue

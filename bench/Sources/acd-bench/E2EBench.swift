@@ -17,8 +17,10 @@ struct E2EBench: ParsableCommand {
     @Option(help: "Seconds per load step.") var step = 2.0
     @Option(help: "Seconds per latency run.") var latencyRun = 4.0
     @Option(help: "First rate tried, contacts per second; doubled until the target cannot keep up.") var startRate = 2_000
-    @Option(help: "For profiling: only load acdd at this rate for --latency-run seconds.") var fixedRate: Int?
+    @Option(help: "For profiling: only load acdd (or the relay) at this rate for --latency-run seconds.") var fixedRate: Int?
     @Flag(help: "With --fixed-rate: the CRM store on.") var crm = false
+    @Flag(name: .customLong("relay"), help: "With --fixed-rate: load the plain relay instead of acdd, for the transport's own latency at that rate.")
+    var relayOnly = false
 
     func run() throws {
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -30,6 +32,12 @@ struct E2EBench: ParsableCommand {
 
         let machineBefore = referenceLoopMilliseconds()
         print("acd-bench e2e: \(agents) desktops, steps of \(step) s, machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, reference loop \(machineBefore) ms")
+        if let fixedRate, relayOnly {
+            let target = try Target.start(binaries.appendingPathComponent("acd-bench").path, ["relay", "--agents", "\(agents)"], tenant: "relay")
+            report("relay", try LoadGenerator(target: target.loadTarget).run(rate: fixedRate, seconds: latencyRun))
+            target.stop()
+            return
+        }
         if let fixedRate {
             let store = crm ? ["--crm", scratch.appendingPathComponent("crm.sqlite").path] : []
             let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + store, tenant: "bench")
