@@ -148,12 +148,25 @@ public final class EventSubscription {
     /// `EventKindPeek.fieldNumber` first and decode those alone.
     public func payloads(limit: Int = 10_000) throws -> [[UInt8]] {
         var payloads: [[UInt8]] = []
-        // A message is the topic, then one or more events: those of one command under that topic.
-        while payloads.count < limit, let frames = try socket.receive(dontWait: true), frames.count >= 2 {
-            if frames[0].starts(with: Self.statisticsTopic) { continue }
-            payloads.append(contentsOf: frames.dropFirst())
+        for batch in try batches(limit: limit) {
+            guard let events = PublishedEvents.events(inBatch: batch) else {
+                throw ACDClientError(code: "malformed_event_batch", message: "a published message's events could not be read (\(batch.count) bytes)")
+            }
+            payloads.append(contentsOf: events)
         }
         return payloads
+    }
+
+    /// The batch frames of the event messages already arrived (at most `limit` messages), for a client that reads
+    /// the events in place with `PublishedEvents.forEachEvent` rather than copy each out.
+    public func batches(limit: Int = 10_000) throws -> [[UInt8]] {
+        var batches: [[UInt8]] = []
+        // A message is the topic, then the batch of the events of one turn under that topic.
+        while batches.count < limit, let frames = try socket.receive(dontWait: true), frames.count >= 2 {
+            if frames[0].starts(with: Self.statisticsTopic) { continue }
+            batches.append(contentsOf: frames.dropFirst())
+        }
+        return batches
     }
 }
 

@@ -32,6 +32,8 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) public private(set) var requestCount = 0
     @exclusivity(unchecked) private var eventBuffer: [Event] = []
     @exclusivity(unchecked) private var outbox = Outbox()
+    /// Where a topic message's batch of events is put together, its storage kept from one message to the next.
+    @exclusivity(unchecked) private var batchFrame: [UInt8] = []
     /// Storage the next reply is written into: the request before it, whose place that request's reply took.
     /// Apart from the outbox, which a handler may send (a rule reload) while it writes here.
     @exclusivity(unchecked) private var nextReply: [UInt8] = []
@@ -381,15 +383,16 @@ public final class RoutingDaemon {
         outbox.removeMessages()
     }
 
-    /// The topic, then each event's bytes from the replay buffer. libzmq refuses a message, if at all, at its
-    /// first frame; a refused one is dropped whole, as what a slow subscriber cannot take is, and the subscriber
-    /// catches up by sequence number.
+    /// The topic, then the events' bytes from the replay buffer in one batch frame (`PublishedEvents`). libzmq
+    /// refuses a message, if at all, at its first frame; a refused one is dropped whole, as what a slow subscriber
+    /// cannot take is, and the subscriber catches up by sequence number.
     private func send(_ message: Outbox.TopicMessage) throws(ZMQError) {
         guard try events.sendFrame(message.topic, more: true, dontWait: true) else { return }
-        let last = message.count - 1
-        for index in 0...last {
-            try events.sendFrame(replay.payload(of: message.events[index]), more: index < last, dontWait: true)
+        batchFrame.removeAll(keepingCapacity: true)
+        for index in 0..<message.count {
+            PublishedEvents.append(replay.payload(of: message.events[index]), to: &batchFrame)
         }
+        try events.sendFrame(batchFrame, more: false, dontWait: true)
     }
 
     private func run(_ command: Command) -> [Event] {
@@ -623,8 +626,8 @@ public final class RoutingDaemon {
 
 /// What the routing thread sends at the end of a turn of its loop. Sent as they came, the replies and events of a
 /// busy daemon each woke libzmq's I/O thread and left in a TCP write of their own; held for the turn, several
-/// leave together, and each topic gets one message for all the events of the turn (its topic frame, then one
-/// frame per event in sequence order) instead of one per command.
+/// leave together, and each topic gets one message for all the events of the turn (its topic frame, then a batch
+/// of the events in sequence order) instead of one per command.
 private struct Outbox {
     /// The turn's replies, `replies[..<replyCount]`, each in the frames its request came in. As with `messages`,
     /// the ones past the count are last turns', kept so that a request is received into their frames' storage.
@@ -645,8 +648,8 @@ private struct Outbox {
     /// sequence order, so it is the first of the first message.
     var firstEventSequence: UInt64 { messageCount > 0 ? messages[0].events[0] : .max }
 
-    /// A topic frame, then one frame per event in sequence order, `events[..<count]`, each sent from the replay
-    /// buffer. Sequence numbers past the count are stale, overwritten as the message fills up again.
+    /// A topic frame, then a batch frame of the events `events[..<count]` in sequence order, put together from the
+    /// replay buffer. Sequence numbers past the count are stale, overwritten as the message fills up again.
     struct TopicMessage {
         var key: EventTopic
         var topic: [UInt8]

@@ -40,9 +40,10 @@ public enum ClientFrames {
         return nil
     }
 
-    /// The contact and the agent of a serialized `offered` event; nil for any other event.
-    public static func offer(in event: [UInt8]) -> (contactID: UInt64, agentID: String)? {
-        var reader = ProtobufReader(event)
+    /// The contact and the agent of a serialized `offered` event (the whole frame, or the part `range` of it, as
+    /// `PublishedEvents.forEachEvent` gives); nil for any other event.
+    public static func offer(in event: [UInt8], range: Range<Int>? = nil) -> (contactID: UInt64, agentID: String)? {
+        var reader = ProtobufReader(event, range: range)
         // Sequence (1) and time (2) come first; the kind after them; the stream id (a fixed64, which the reader
         // does not take) last.
         while let (field, value) = try? reader.next() {

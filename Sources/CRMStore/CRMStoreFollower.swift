@@ -208,13 +208,16 @@ public final class CRMStoreFollower {
         for _ in 0..<Self.batchLimit {
             guard let frames = try subscriber.receive(dontWait: true) else { return }
             lastHeard = .now
-            // The topic, then the events of one command, one frame each.
+            // The topic, then the batch of the events of one turn under it.
             for frame in frames.dropFirst() {
-                guard let event = try? Acd_V1_Event(serializedBytes: frame) else {
-                    logger.error("undecodable event skipped (\(frame.count) bytes)")
-                    continue
+                let complete = try PublishedEvents.forEachEvent(inBatch: frame) { range in
+                    guard let event = try? Acd_V1_Event(serializedBytes: Array(frame[range])) else {
+                        logger.error("undecodable event skipped (\(range.count) bytes)")
+                        return
+                    }
+                    try take(event, fromReplay: false)
                 }
-                try take(event, fromReplay: false)
+                if !complete { logger.error("malformed event batch: the rest of it skipped (\(frame.count) bytes)") }
             }
         }
     }

@@ -126,7 +126,7 @@ struct Client {
         while offer == nil, try events.waitForMessage(timeout: 5_000) {
             let frames = try #require(try events.receive())
             #expect(frames[0] == Array("agent.ann".utf8))
-            for frame in frames.dropFirst() {
+            for frame in try publishedEvents(frames) {
                 if case .offered(let offered)? = try WireCodec.decode(frame, as: Acd_V1_Event.self).0.kind { offer = offered }
             }
         }
@@ -338,7 +338,7 @@ struct Client {
         #expect(try desk.waitForMessage(timeout: 5_000))
         let frames = try #require(try desk.receive())
         #expect(frames[0] == Array("agent.ann".utf8))
-        let events = try frames.dropFirst().map { try Acd_V1_Event(serializedBytes: $0) }
+        let events = try publishedEvents(frames).map { try Acd_V1_Event(serializedBytes: $0) }
         #expect(events.count >= 2, "\(events)")
         #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence + 1 == $1.sequence }, "\(events)")
         #expect(events.contains { if case .offered(let offer)? = $0.kind { offer.contactID == waiting } else { false } })
@@ -384,7 +384,7 @@ struct Client {
         var events: [UInt64: Event] = [:]
         while try everything.waitForMessage(timeout: 300), let frames = try everything.receive() {
             let topic = String(decoding: frames[0], as: UTF8.self)
-            for payload in frames.dropFirst() {
+            for payload in try publishedEvents(frames) {
                 let event = try #require(Event(wire: try Acd_V1_Event(serializedBytes: payload)))
                 events[event.sequence] = event
                 #expect(Self.topics(of: event).contains(topic), "\(event) under \(topic)")
@@ -436,7 +436,7 @@ struct Client {
 
         var offered: [[UInt8]] = []
         while try desks.waitForMessage(timeout: 300), let frames = try desks.receive() {
-            for payload in frames.dropFirst() {
+            for payload in try publishedEvents(frames) {
                 let event = try Acd_V1_Event(serializedBytes: payload)
                 let agent: String
                 switch event.kind {

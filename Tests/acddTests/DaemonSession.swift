@@ -111,13 +111,20 @@ extension ZMQSocket {
         let deadline = ContinuousClock.now + .milliseconds(timeout)
         while ContinuousClock.now < deadline {
             guard try waitForMessage(timeout: 50), let frames = try receive() else { continue }
-            // The topic, then the events of one command under it.
-            for payload in frames.dropFirst() {
+            for payload in try publishedEvents(frames) {
                 if let found = match(try WireCodec.decode(payload, as: Acd_V1_Event.self).0) { return found }
             }
         }
         return nil
     }
+}
+
+/// The events of one published message: its topic frame, then exactly one frame, the batch of its events.
+func publishedEvents(_ frames: [[UInt8]]) throws -> [[UInt8]] {
+    guard frames.count == 2, let events = PublishedEvents.events(inBatch: frames[1]) else {
+        throw ProtocolError(code: "malformed_message", message: "a topic and one batch of events expected, got \(frames.count) frames")
+    }
+    return events
 }
 
 /// A scratch directory for one test's files (CRM database, rule files, config).

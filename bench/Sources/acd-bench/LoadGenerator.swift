@@ -116,15 +116,17 @@ struct LoadGenerator {
                         first = step.firstContact.load(ordering: .relaxed)
                     }
                     try waitForTraffic([events.pollable, desktops.pollable], timeoutMilliseconds: 5)
-                    for payload in try events.payloads(limit: 4096) {
-                        guard let offer = ClientFrames.offer(in: payload) else { continue }
-                        if start != 0, offer.contactID >= first {
-                            let due = start + (offer.contactID - first) * interval
-                            lastHandled = monotonicNanoseconds()
-                            _ = histogram.record(max(1, (lastHandled &- due) / 1000))
-                            handled += 1
+                    for batch in try events.batches(limit: 4096) {
+                        try PublishedEvents.forEachEvent(inBatch: batch) { range in
+                            guard let offer = ClientFrames.offer(in: batch, range: range) else { return }
+                            if start != 0, offer.contactID >= first {
+                                let due = start + (offer.contactID - first) * interval
+                                lastHandled = monotonicNanoseconds()
+                                _ = histogram.record(max(1, (lastHandled &- due) / 1000))
+                                handled += 1
+                            }
+                            try answer(offer)
                         }
-                        try answer(offer)
                     }
                     refused += try desktops.replyBodyFields().count { $0 == Acd_V1_AgentReply.errorField }
                 }
@@ -135,10 +137,12 @@ struct LoadGenerator {
                 let drainDeadline = lastOffer + 60_000_000_000
                 while monotonicNanoseconds() - lastOffer < 300_000_000, monotonicNanoseconds() < drainDeadline {
                     try waitForTraffic([events.pollable, desktops.pollable], timeoutMilliseconds: 20)
-                    for payload in try events.payloads(limit: 4096) {
-                        guard let offer = ClientFrames.offer(in: payload) else { continue }
-                        lastOffer = monotonicNanoseconds()
-                        try answer(offer)
+                    for batch in try events.batches(limit: 4096) {
+                        try PublishedEvents.forEachEvent(inBatch: batch) { range in
+                            guard let offer = ClientFrames.offer(in: batch, range: range) else { return }
+                            lastOffer = monotonicNanoseconds()
+                            try answer(offer)
+                        }
                     }
                     _ = try desktops.replyBodyFields()
                 }

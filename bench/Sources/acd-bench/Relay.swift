@@ -5,7 +5,8 @@ import ZeroMQ
 
 /// The ceiling the end-to-end benchmark compares acdd with: the same traffic through a plain ZeroMQ relay built
 /// with the project's wrapper — a ROUTER for the IVR, one for desktops, a PUB for offers — that routes nothing:
-/// each submission is acknowledged and an offer of the same shape is published to the next agent in turn.
+/// each submission is acknowledged and an offer of the same shape, in a batch as acdd publishes it, is published to
+/// the next agent in turn.
 struct Relay: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay", abstract: "A ZeroMQ relay with acdd's message shapes and no routing (used by e2e).",
@@ -54,7 +55,9 @@ struct Relay: ParsableCommand {
                             $0.expiresAtMs = $0.expiresAtMs
                         }
                     }
-                    _ = try events.send([topics[nextAgent], try offer.serializedBytes()], dontWait: true)
+                    let offerBytes: Data = try offer.serializedBytes()
+                    let batch: [UInt8] = try Acd_V1_EventBatch.with { $0.events = [offerBytes] }.serializedBytes()
+                    _ = try events.send([topics[nextAgent], batch], dontWait: true)
                     nextAgent = (nextAgent + 1) % agents
                 }
             }
