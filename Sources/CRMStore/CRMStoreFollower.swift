@@ -61,9 +61,12 @@ public final class CRMStoreFollower {
     /// CPU the routing thread may want (p99 of submit-to-offer at 8,000 contacts/s: 0.76–1.34 ms at 20 ms in four
     /// runs, 1.4–2.0 ms at 50 ms and 2.1–2.4 ms at 500 ms in two).
     static let flushInterval = Duration.milliseconds(20)
-    /// Events taken from the handoff at once (about a fifth of a second at 22,000 contacts/s) past which the
-    /// store is behind, and under which it has caught up again.
-    static let behindEvents = 65_536
+    /// Events taken from the handoff at once past which the store is behind, and under which it has caught up
+    /// again. A daemon publishes about nine events per contact: 16,384 are twice what one `flushInterval` brings at
+    /// 44,000 contacts/s, and four times at 22,000. At 65,536 (a fifth of a second at 44,000/s) a store starved at
+    /// `SCHED_IDLE` on a full machine came within half the daemon's lag limit before it competed, and intake paused
+    /// 9 or 10 times in 6 s at 48,000/s against 4 times now (bench/README.md, session 20).
+    static let behindEvents = 16_384
     static let caughtUpEvents = 8_192
     static let idleProbe = Duration.seconds(1)
     /// A store that has written nothing new still reports this often, so the daemon knows it is there.
@@ -190,18 +193,21 @@ public final class CRMStoreFollower {
     /// the daemon pauses intake for it or the replay buffer loses events it never wrote. Where a thread cannot
     /// come back from `idle`, it stays `background`.
     private func adjustPriority(backlog: Int, dropped: UInt64) {
-        let wanted: ThreadPriority
-        if backlog >= Self.behindEvents || dropped > droppedSeen || outstandingReplay != nil {
-            wanted = .catchingUp
-        } else if backlog <= Self.caughtUpEvents, ThreadPriority.idleIsReversible {
-            wanted = .idle
-        } else {
-            return
-        }
+        guard let wanted = Self.priority(
+            afterTaking: backlog, newlyDropped: dropped > droppedSeen, replaying: outstandingReplay != nil,
+            idleIsReversible: ThreadPriority.idleIsReversible) else { return }
         droppedSeen = dropped
         guard wanted != priority else { return }
         priority = wanted
         wanted.applyToCurrentThread()
+    }
+
+    /// The priority a store should take after taking `backlog` events from the handoff at once; nil to keep its
+    /// own (between the two thresholds, so that it does not switch at every take).
+    static func priority(afterTaking backlog: Int, newlyDropped: Bool, replaying: Bool, idleIsReversible: Bool) -> ThreadPriority? {
+        if backlog >= behindEvents || newlyDropped || replaying { return .catchingUp }
+        if backlog <= caughtUpEvents, idleIsReversible { return .idle }
+        return nil
     }
 
     private func receiveEvents(from subscriber: ZMQSocket) throws {

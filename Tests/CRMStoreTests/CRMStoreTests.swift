@@ -398,6 +398,22 @@ final class TemporaryCRM {
 }
 
 @Suite struct ThreadPriorityTests {
+    /// A store competes once a take holds twice what one flush interval brings at 44,000 contacts/s, yields again
+    /// once a take is back under one interval's worth, and keeps its priority in between.
+    @Test func theStoreCompetesOnceItFallsTwoIntervalsBehind() {
+        func priority(_ backlog: Int, dropped: Bool = false, replaying: Bool = false, reversible: Bool = true) -> ThreadPriority? {
+            CRMStoreFollower.priority(afterTaking: backlog, newlyDropped: dropped, replaying: replaying, idleIsReversible: reversible)
+        }
+        #expect(priority(16_384) == .catchingUp)
+        #expect(priority(16_383) == nil)
+        #expect(priority(8_193) == nil)
+        #expect(priority(8_192) == .idle)
+        #expect(priority(0) == .idle)
+        #expect(priority(0, reversible: false) == nil)
+        #expect(priority(10, dropped: true) == .catchingUp)
+        #expect(priority(10, replaying: true) == .catchingUp)
+    }
+
     #if os(Linux)
     /// The policy and nice value the calling thread has after each change, read back from the kernel.
     @Test func theStoreThreadSwitchesBetweenIdleNice10AndCatchingUp() throws {
