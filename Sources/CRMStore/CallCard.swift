@@ -52,9 +52,11 @@ final class CallCard {
         channel = submission.channel.description
         firstQueue = submission.queue
         queue = submission.queue
-        customerID = submission.profile.customerID
-        customerTier = submission.profile.tier
-        language = submission.profile.language
+        // Read once: each read of a submission's field copies it out of the submission's storage.
+        let profile = submission.profile
+        customerID = profile.customerID
+        customerTier = profile.tier
+        language = profile.language
         priority = Int32(clamping: submission.priority)
         ivrData = submission.ivrData.isEmpty ? nil : IVRDataJSON.encode(submission.ivrData)
         callbackNumber = submission.callbackNumber

@@ -81,8 +81,10 @@ public final class CallCardWriter {
                         workSincePause -= Self.pauseInterval
                     }
                 }
-                for event in fresh {
-                    if try apply(event, stream: stream, batch: &batch) == false { orphans += 1 }
+                for index in fresh.indices {
+                    if try apply(fresh[index].kind, at: fresh[index].at.milliseconds, stream: stream, batch: &batch) == false {
+                        orphans += 1
+                    }
                     didWork(1)
                 }
                 var unsaved: [CallCard] = []
@@ -175,10 +177,11 @@ public final class CallCardWriter {
         }
     }
 
-    /// Applies one event; false when it names a contact without a card.
-    private func apply(_ event: Event, stream: Int64, batch: inout Batch) throws -> Bool {
-        let at = event.at.milliseconds
-        switch event.kind {
+    /// Applies one event (its kind, and when it happened); false when it names a contact without a card. The kind
+    /// comes as a copy of its own and is taken apart without another: a loop over the events and a switch over each
+    /// borrowed one copied every event twice, about 2,000 instructions a contact (callgrind, `acd-bench crm`).
+    private func apply(_ kind: consuming EventKind, at: Int64, stream: Int64, batch: inout Batch) throws -> Bool {
+        switch consume kind {
         case .received(let id, let submission):
             let card = CallCard(
                 cardID: try CardKey.cardID(streamNumber: streamNumber, contact: id.rawValue), stream: stream, contact: id,
