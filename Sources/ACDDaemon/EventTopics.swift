@@ -16,9 +16,9 @@ enum EventTopics {
 
     /// Calls `body` with each topic an event goes out under, without building any topic's bytes: most of them
     /// go to nobody, and the rest are built once per turn, for the message that carries them.
-    static func forEachTopic(of event: borrowing Event, _ body: (EventTopic) -> Void) {
+    static func forEachTopic(of kind: borrowing EventKind, _ body: (EventTopic) -> Void) {
         body(.everything)
-        switch event.kind {
+        switch kind {
         case .received(let contact, _), .queued(let contact, _, _, _, _), .abandoned(let contact, _, _, _),
              .overflowed(let contact, _, _), .closed(let contact, _, _), .callbackRequested(let contact, _):
             body(.contact(contact))

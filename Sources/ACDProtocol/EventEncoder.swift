@@ -12,14 +12,18 @@ public enum EventEncoder {
         case .agentAdded, .skillsChanged:
             return WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
         default:
-            return ProtobufWriter.bytes { write(event, streamID: streamID, into: &$0) }
+            return ProtobufWriter.bytes { write(sequence: event.sequence, at: event.at, kind: event.kind, streamID: streamID, into: &$0) }
         }
     }
 
-    fileprivate static func write(_ event: Event, streamID: UInt64, into writer: inout ProtobufWriter) {
-        writer.uint64(1, event.sequence)
-        writer.int64(2, event.at.milliseconds)
-        switch event.kind {
+    /// Takes the kind apart where the caller holds it: a switch over an `Event` parameter copied the whole event
+    /// first (`initializeWithCopy for Event`, bench/README.md, session 20).
+    fileprivate static func write(
+        sequence: UInt64, at: Instant, kind: borrowing EventKind, streamID: UInt64, into writer: inout ProtobufWriter
+    ) {
+        writer.uint64(1, sequence)
+        writer.int64(2, at.milliseconds)
+        switch kind {
         case .received(let id, let submission):
             // Read once: each read of a submission's field copies it out of the submission's storage.
             let profile = submission.profile
@@ -164,19 +168,23 @@ public final class EventEncodingScratch {
 
     /// The event's bytes, valid until the next call.
     public func encode(_ event: Event, streamID: UInt64) -> UnsafeRawBufferPointer {
-        switch event.kind {
-        case .agentAdded, .skillsChanged:
-            let bytes = EventEncoder.encode(event, streamID: streamID)
+        encode(sequence: event.sequence, at: event.at, kind: event.kind, streamID: streamID)
+    }
+
+    /// The bytes of the event of this sequence number, time and kind, valid until the next call. For a publisher
+    /// that reads each event's kind out once and hands it on, here and to its topics, without copying it again.
+    public func encode(sequence: UInt64, at: Instant, kind: borrowing EventKind, streamID: UInt64) -> UnsafeRawBufferPointer {
+        if kind.isEncodedByGeneratedCode {
+            let bytes = EventEncoder.encode(Event(sequence: sequence, at: at, kind: copy kind), streamID: streamID)
             if bytes.count > capacity { grow(to: bytes.count) }
             base.update(from: bytes, count: bytes.count)
             return UnsafeRawBufferPointer(start: base, count: bytes.count)
-        default:
-            while true {
-                var writer = ProtobufWriter(base: base, capacity: capacity)
-                EventEncoder.write(event, streamID: streamID, into: &writer)
-                if let written = writer.written { return written }
-                grow(to: capacity * 2)
-            }
+        }
+        while true {
+            var writer = ProtobufWriter(base: base, capacity: capacity)
+            EventEncoder.write(sequence: sequence, at: at, kind: kind, streamID: streamID, into: &writer)
+            if let written = writer.written { return written }
+            grow(to: capacity * 2)
         }
     }
 
@@ -184,5 +192,15 @@ public final class EventEncodingScratch {
         base.deallocate()
         capacity = newCapacity
         base = .allocate(capacity: newCapacity)
+    }
+}
+
+extension EventKind {
+    /// The kinds that carry nested profiles, which only swift-protobuf's generated code encodes.
+    var isEncodedByGeneratedCode: Bool {
+        switch self {
+        case .agentAdded, .skillsChanged: true
+        default: false
+        }
     }
 }

@@ -462,7 +462,7 @@ struct Client {
 
     private static func topics(of event: Event) -> [String] {
         var topics: [String] = []
-        EventTopics.forEachTopic(of: event) { topics.append(String(decoding: $0.bytes, as: UTF8.self)) }
+        EventTopics.forEachTopic(of: event.kind) { topics.append(String(decoding: $0.bytes, as: UTF8.self)) }
         return topics
     }
 
