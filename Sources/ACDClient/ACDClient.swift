@@ -136,7 +136,7 @@ public final class EventSubscription {
         try socket.connect(endpoint)
     }
 
-    /// Events already arrived, in order, without waiting.
+    /// Events already arrived (those of at most `limit` messages), in order, without waiting.
     public func events(limit: Int = 10_000) throws -> [Acd_V1_Event] {
         try payloads(limit: limit).map { try Acd_V1_Event(serializedBytes: $0) }
     }
@@ -144,8 +144,8 @@ public final class EventSubscription {
     /// Queue statistics (`stats.<tenant>.<queue>`) are not events; built once, not for every message.
     private static let statisticsTopic = Array("stats.".utf8)
 
-    /// The binary events already arrived, undecoded: a client that wants only some kinds can look at
-    /// `EventKindPeek.fieldNumber` first and decode those alone.
+    /// The binary events already arrived (those of at most `limit` messages), undecoded: a client that wants only
+    /// some kinds can look at `EventKindPeek.fieldNumber` first and decode those alone.
     public func payloads(limit: Int = 10_000) throws -> [[UInt8]] {
         var payloads: [[UInt8]] = []
         for batch in try batches(limit: limit) {

@@ -53,7 +53,7 @@ import Testing
 
     @Test func aMalformedBatchIsToldApart() {
         let batch = Self.batch(Array(Self.events.prefix(2)))
-        // Cut inside the second event, then a fixed64 field, which a published batch never holds.
+        // A batch cut inside its second event; then a frame holding a fixed64 field, which no batch holds.
         let cut = Array(batch.dropLast(3))
         var passed = 0
         #expect(!PublishedEvents.forEachEvent(inBatch: cut) { _ in passed += 1 })
