@@ -8,12 +8,8 @@ import RoutingCore
 /// kind.
 public enum EventEncoder {
     public static func encode(_ event: Event, streamID: UInt64) -> [UInt8] {
-        switch event.kind {
-        case .agentAdded, .skillsChanged:
-            return WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary)
-        default:
-            return ProtobufWriter.bytes { write(sequence: event.sequence, at: event.at, kind: event.kind, streamID: streamID, into: &$0) }
-        }
+        if event.kind.isEncodedByGeneratedCode { return WireCodec.encode(Acd_V1_Event(event, streamID: streamID), as: .binary) }
+        return ProtobufWriter.bytes { write(sequence: event.sequence, at: event.at, kind: event.kind, streamID: streamID, into: &$0) }
     }
 
     /// Takes the kind apart where the caller holds it: a switch over an `Event` parameter copied the whole event

@@ -102,8 +102,7 @@ import ZeroMQ
             "--crm", crm, "--crm-writer", "external", "--replay-buffer-events", "8", "--crm-store-silence-seconds", "60",
             "--log-level", "critical",
         ])
-        let storeArguments = ["crm-store", "--crm", crm, "--connect", daemon.endpoints["events"]!,
-                              "--admin", daemon.endpoints["admin"]!, "--log-level", "critical"]
+        let storeArguments = daemon.separateStoreCommand(crm: crm)
         var store = try RunningDaemon(command: storeArguments)
         #expect(store.banner.hasPrefix("acdd crm-store following"))
         let session = try DaemonSession(daemon)
@@ -145,10 +144,7 @@ import ZeroMQ
             "--crm", crm, "--crm-writer", "external", "--crm-max-lag-events", "16", "--crm-store-silence-seconds", "1",
             "--log-level", "critical",
         ])
-        let store = try RunningDaemon(command: [
-            "crm-store", "--crm", crm, "--connect", daemon.endpoints["events"]!, "--admin", daemon.endpoints["admin"]!,
-            "--name", "store-1", "--log-level", "critical",
-        ])
+        let store = try RunningDaemon(command: daemon.separateStoreCommand(crm: crm, ["--name", "store-1"]))
         let session = try DaemonSession(daemon)
         _ = try session.queuedContact()
         let statistics = try session.statisticsOnceTheSeparateStoreHasWrittenEverything()
@@ -214,10 +210,7 @@ import ZeroMQ
         let daemon = try RunningDaemon(["--crm", crm, "--crm-writer", "external", "--replay-buffer-events", "8"])
         let session = try DaemonSession(daemon)
         for _ in 0..<300 { _ = try session.queuedContact() }
-        let store = try RunningDaemon(command: [
-            "crm-store", "--crm", crm, "--connect", daemon.endpoints["events"]!, "--admin", daemon.endpoints["admin"]!,
-            "--log-level", "critical",
-        ])
+        let store = try RunningDaemon(command: daemon.separateStoreCommand(crm: crm))
         let last = try session.statistics().daemon.lastSequence
         var written: Int64 = 0
         for _ in 0..<200 where written < Int64(last) {

@@ -119,6 +119,15 @@ extension ZMQSocket {
     }
 }
 
+extension RunningDaemon {
+    /// The command line of an `acdd crm-store` that follows this daemon into the CRM database at `crm`, logging only
+    /// what is critical; `extra` adds options (`--name`, ...).
+    func separateStoreCommand(crm: String, _ extra: [String] = []) -> [String] {
+        ["crm-store", "--crm", crm, "--connect", endpoints["events"]!, "--admin", endpoints["admin"]!] + extra
+            + ["--log-level", "critical"]
+    }
+}
+
 /// The events of one published message: its topic frame, then exactly one frame, the batch of its events.
 func publishedEvents(_ frames: [[UInt8]]) throws -> [[UInt8]] {
     guard frames.count == 2, let events = PublishedEvents.events(inBatch: frames[1]) else {
