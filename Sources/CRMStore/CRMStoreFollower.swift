@@ -77,7 +77,7 @@ public final class CRMStoreFollower {
         database: CRMDatabase, source: Source, adminEndpoint: String, context: ZMQContext,
         progress: CRMStoreProgress, logger: Logger
     ) throws(ZMQError) {
-        writer = CallCardWriter(database: database, pause: { sched_yield() })
+        writer = CallCardWriter(database: database, pause: Self.pause(at: .background))
         self.progress = progress
         self.logger = logger
         switch source {
@@ -200,6 +200,18 @@ public final class CRMStoreFollower {
         guard wanted != priority else { return }
         priority = wanted
         wanted.applyToCurrentThread()
+        writer.pause = Self.pause(at: wanted)
+    }
+
+    /// How a long write gives way to other threads at `priority`. Behind, the store does not yield: each
+    /// `sched_yield` at nice 0 on a full machine let every other runnable thread take its time slice first, and
+    /// a write of 30,000 events (12 ms of CPU) took 50 to 110 ms, in which the next write's events piled up, until
+    /// the daemon paused intake; without the yields, at most 25 ms and no pause (bench/README.md, session 21).
+    static func pause(at priority: ThreadPriority) -> () -> Void {
+        switch priority {
+        case .catchingUp: {}
+        case .idle, .background: { sched_yield() }
+        }
     }
 
     /// The priority a store should take after taking `backlog` events from the handoff at once; nil to keep its

@@ -27,14 +27,14 @@ public final class CallCardWriter {
     /// Called each time a transaction has done `pauseInterval` units of work: applying an event is one, saving a
     /// card `cardSaveWork`. A save is an SQLite insert or update of some 15,000 instructions, against about 1,500
     /// for applying an event (callgrind on `acd-bench crm`): counted alike, the saves went ten times longer
-    /// between pauses than the events.
-    private let pause: () -> Void
+    /// between pauses than the events. The store changes it with its priority (`CRMStoreFollower`).
+    public var pause: () -> Void
     static let pauseInterval = 256
     static let cardSaveWork = 10
 
-    /// `pause` lets a long batch give way to other threads (the store passes `sched_yield`): a batch of 20 ms of
-    /// events at 20,000 contacts/s ran 3 ms at a stretch, and the kernel left the routing thread waiting behind it
-    /// for all of that, even with the store at `SCHED_IDLE`.
+    /// `pause` lets a long batch give way to other threads (the store passes `sched_yield` while it keeps up): a
+    /// batch of 20 ms of events at 20,000 contacts/s ran 3 ms at a stretch, and the kernel left the routing
+    /// thread waiting behind it for all of that, even with the store at `SCHED_IDLE`.
     public init(database: CRMDatabase, pause: @escaping () -> Void = {}) {
         self.database = database
         self.pause = pause
