@@ -203,15 +203,8 @@ public final class CRMStoreFollower {
         writer.pause = Self.pause(at: wanted)
     }
 
-    /// How a long write gives way to other threads at `priority`. Behind, the store does not yield: each
-    /// `sched_yield` at nice 0 on a full machine let every other runnable thread take its time slice first, and
-    /// a write of 30,000 events (12 ms of CPU) took 50 to 110 ms, in which the next write's events piled up, until
-    /// the daemon paused intake; without the yields, at most 25 ms and no pause (bench/README.md, session 21).
-    static func pause(at priority: ThreadPriority) -> () -> Void {
-        switch priority {
-        case .catchingUp: {}
-        case .idle, .background: { sched_yield() }
-        }
+    private static func pause(at priority: ThreadPriority) -> () -> Void {
+        priority.yieldsDuringLongWork ? { sched_yield() } : {}
     }
 
     /// The priority a store should take after taking `backlog` events from the handoff at once; nil to keep its

@@ -414,6 +414,13 @@ final class TemporaryCRM {
         #expect(priority(10, replaying: true) == .catchingUp)
     }
 
+    /// A store that has fallen behind writes without giving the CPU up; one that keeps up lets routing go first.
+    @Test func onlyAStoreThatKeepsUpYieldsDuringAWrite() {
+        #expect(ThreadPriority.idle.yieldsDuringLongWork)
+        #expect(ThreadPriority.background.yieldsDuringLongWork)
+        #expect(!ThreadPriority.catchingUp.yieldsDuringLongWork)
+    }
+
     #if os(Linux)
     /// The policy and nice value the calling thread has after each change, read back from the kernel.
     @Test func theStoreThreadSwitchesBetweenIdleNice10AndCatchingUp() throws {
