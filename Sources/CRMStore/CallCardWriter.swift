@@ -28,7 +28,7 @@ public final class CallCardWriter {
     /// card `cardSaveWork`. A save is an SQLite insert or update of some 15,000 instructions, against about 1,500
     /// for applying an event (callgrind on `acd-bench crm`): counted alike, the saves went ten times longer
     /// between pauses than the events. The store changes it with its priority (`CRMStoreFollower`).
-    public var pause: () -> Void
+    var pause: () -> Void
     static let pauseInterval = 256
     static let cardSaveWork = 10
 
