@@ -87,8 +87,8 @@ public enum ThreadPriority: Sendable {
     /// Whether a long piece of work at this priority should give the CPU up now and then (`sched_yield`), so that
     /// the routing thread does not wait behind it. Not while catching up: each yield at nice 0 on a full machine
     /// let every other runnable thread take its time slice first, and a CRM store write of 30,000 events (12 ms of
-    /// CPU) took 50 to 110 ms, in which the next write's events piled up until the daemon paused intake; without
-    /// the yields, at most 25 ms and no pause (bench/README.md, session 21).
+    /// CPU) took 50 to 120 ms, in which the next write's events piled up until the daemon paused intake; without
+    /// the yields, under 30 ms and no pause (bench/README.md, session 21).
     public var yieldsDuringLongWork: Bool {
         switch self {
         case .background, .idle: true
