@@ -106,6 +106,10 @@ import ZeroMQ
         var store = try RunningDaemon(command: storeArguments)
         #expect(store.banner.hasPrefix("acdd crm-store following"))
         let session = try DaemonSession(daemon)
+        // The store prints its banner before it first reports, and the daemon keeps events for a store it has heard
+        // from: published before that, they stay only while the 8-event buffer holds them, and the store, having
+        // missed them live, would count them lost (as the test of a store started too late does).
+        try #require(try session.statisticsOnceTheSeparateStoreHasWrittenEverything().daemon.followingStores.count == 1)
         try session.addAgent("ann")
         try session.agent("ann", .login(.init()))
         try session.agent("ann", .ready(.init()))
