@@ -162,11 +162,6 @@ public final class EventEncodingScratch {
 
     deinit { base.deallocate() }
 
-    /// The event's bytes, valid until the next call.
-    public func encode(_ event: Event, streamID: UInt64) -> UnsafeRawBufferPointer {
-        encode(sequence: event.sequence, at: event.at, kind: event.kind, streamID: streamID)
-    }
-
     /// The bytes of the event of this sequence number, time and kind, valid until the next call. For a publisher
     /// that reads each event's kind out once and hands it on, here and to its topics, without copying it again.
     public func encode(sequence: UInt64, at: Instant, kind: borrowing EventKind, streamID: UInt64) -> UnsafeRawBufferPointer {

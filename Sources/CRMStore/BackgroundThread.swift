@@ -89,7 +89,7 @@ public enum ThreadPriority: Sendable {
     /// let every other runnable thread take its time slice first, and a CRM store write of 30,000 events (12 ms of
     /// CPU) took 50 to 120 ms, in which the next write's events piled up until the daemon paused intake; without
     /// the yields, under 30 ms and no pause (bench/README.md, session 21).
-    public var yieldsDuringLongWork: Bool {
+    var yieldsDuringLongWork: Bool {
         switch self {
         case .background, .idle: true
         case .catchingUp: false
