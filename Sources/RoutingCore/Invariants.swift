@@ -14,8 +14,8 @@ extension RoutingEngine {
         problems += matchingViolations()
         if !accounting.isBalanced { problems.append("accounting does not balance: \(accounting)") }
         if accounting.live != contactSlot.count { problems.append("live count \(accounting.live) != \(contactSlot.count) contacts") }
-        if nextTimerDue?.milliseconds != timers.min?.due {
-            problems.append("next timer due \(String(describing: nextTimerDue)) but the earliest timer is \(String(describing: timers.min?.due))")
+        if nextTimerDue?.milliseconds != timers.nextDue {
+            problems.append("next timer due \(String(describing: nextTimerDue)) but the earliest timer is \(String(describing: timers.nextDue))")
         }
         return problems
     }

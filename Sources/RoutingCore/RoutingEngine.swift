@@ -100,7 +100,7 @@ public struct RoutingEngine: Sendable {
     public private(set) var nextTimerDue: Instant?
 
     private mutating func noteNextTimer() {
-        nextTimerDue = timers.min.map { Instant(milliseconds: $0.due) }
+        nextTimerDue = timers.nextDue.map { Instant(milliseconds: $0) }
     }
 
     private mutating func apply(_ command: consuming Command) {
@@ -149,8 +149,8 @@ public struct RoutingEngine: Sendable {
     }
 
     private mutating func fireTimers(through time: Instant) {
-        while let next = timers.min, next.due <= time.milliseconds {
-            timers.removeMin()
+        while let due = timers.nextDue, due <= time.milliseconds {
+            let next = timers.removeMin()!
             if next.due > now.milliseconds { now = Instant(milliseconds: next.due) }
             fire(next)
             flushAgentStates()

@@ -382,7 +382,7 @@ import Testing
                 timers.insert(TimerEntry(due: now + delay, sequence: sequence, kind: .offerTimeout, slot: 0, generation: 0, epoch: 0), delay: delay)
                 reference.append((now + delay, sequence))
             }
-            while let next = timers.min, next.due <= now {
+            while let due = timers.nextDue, due <= now {
                 let entry = timers.removeMin()!
                 fired.append((entry.due, entry.sequence))
             }
@@ -391,5 +391,37 @@ import Testing
         let expected = reference.sorted { ($0.due, $0.sequence) < ($1.due, $1.sequence) }
         #expect(fired.map(\.1) == expected.map(\.sequence))
         #expect(timers.count == 0)
+    }
+
+    /// A daemon's offer timers pile up for the offer timeout whatever the rate: the storage a burst needed is
+    /// reused by the next one, and what the pool does not keep is freed.
+    @Test func reusesTheStorageOfFiredTimersAndFreesWhatThePoolDoesNotKeep() {
+        var timers = TimerQueue()
+        var sequence: UInt64 = 0
+        func arm(_ count: Int, at now: Int64) {
+            for _ in 0..<count {
+                sequence += 1
+                timers.insert(TimerEntry(due: now + 30_000, sequence: sequence, kind: .offerTimeout, slot: 0, generation: 0, epoch: 0), delay: 30_000)
+            }
+        }
+        func fireAll() -> [UInt64] {
+            var fired: [UInt64] = []
+            while let entry = timers.removeMin() { fired.append(entry.sequence) }
+            return fired
+        }
+        func segments(for timers: Int) -> Int { (timers + TimerQueue.segmentCapacity - 1) / TimerQueue.segmentCapacity }
+        arm(100_000, at: 0)
+        #expect(timers.allocatedSegments == segments(for: 100_000))
+        #expect(fireAll() == Array(1...100_000))
+        #expect(timers.allocatedSegments == min(segments(for: 100_000), TimerQueue.pooledSegments))
+        arm(100_000, at: 1)
+        #expect(timers.allocatedSegments == segments(for: 100_000))
+        arm(100_000, at: 2)
+        #expect(timers.allocatedSegments == segments(for: 200_000))
+        #expect(fireAll() == Array(100_001...300_000))
+        #expect(timers.allocatedSegments == TimerQueue.pooledSegments)
+        arm(1, at: 3)
+        #expect(timers.allocatedSegments == TimerQueue.pooledSegments)
+        #expect(timers.nextDue == 30_003 && timers.count == 1)
     }
 }
