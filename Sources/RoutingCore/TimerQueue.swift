@@ -21,7 +21,8 @@ struct TimerQueue {
     }
 
     /// One delay's timers: `count` of them, the oldest at `first` in the first of its segments. The first and last
-    /// segments are also kept apart from the deque: arming writes to the one and firing reads the other.
+    /// segment numbers are also kept outside the deque: arming appends to the last and firing reads the first,
+    /// neither looking into the deque.
     private struct List {
         var segments = Deque<Int32>()
         var firstSegment: Int32 = 0
