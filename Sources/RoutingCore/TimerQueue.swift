@@ -20,13 +20,9 @@ struct TimerQueue {
         static func < (lhs: Head, rhs: Head) -> Bool { (lhs.due, lhs.sequence) < (rhs.due, rhs.sequence) }
     }
 
-    /// One delay's timers: `count` of them, the oldest at `first` in the first of its segments. The first and last
-    /// segment numbers are also kept outside the deque: arming appends to the last and firing reads the first,
-    /// neither looking into the deque.
+    /// One delay's timers: `count` of them, the oldest at `first` in the first of its segments.
     private struct List {
         var segments = Deque<Int32>()
-        var firstSegment: Int32 = 0
-        var lastSegment: Int32 = 0
         var first = 0
         var count = 0
     }
@@ -65,13 +61,8 @@ struct TimerQueue {
         }
         if lists[list].count == 0 { heads.insert(Head(due: entry.due, sequence: entry.sequence, list: list)) }
         let end = lists[list].first + lists[list].count
-        if end == lists[list].segments.count * Self.segmentCapacity {
-            let segment = takeSegment()
-            if lists[list].segments.isEmpty { lists[list].firstSegment = segment }
-            lists[list].segments.append(segment)
-            lists[list].lastSegment = segment
-        }
-        segments[Int(lists[list].lastSegment)].append(entry)
+        if end == lists[list].segments.count * Self.segmentCapacity { lists[list].segments.append(takeSegment()) }
+        segments[Int(lists[list].segments[lists[list].segments.count - 1])].append(entry)
         lists[list].count += 1
         count += 1
     }
@@ -83,7 +74,7 @@ struct TimerQueue {
     mutating func removeMin() -> TimerEntry? {
         guard let head = heads.min else { return nil }
         let list = head.list
-        let segment = Int(lists[list].firstSegment)
+        let segment = Int(lists[list].segments[0])
         let entry = segments[segment][lists[list].first]
         lists[list].first += 1
         lists[list].count -= 1
@@ -99,12 +90,11 @@ struct TimerQueue {
         }
         if lists[list].first == Self.segmentCapacity {
             lists[list].segments.removeFirst()
-            lists[list].firstSegment = lists[list].segments[0]
             lists[list].first = 0
             giveBack(segment)
         }
         // One sift instead of a pop and a push: the list's next timer takes its place at the top.
-        let next = segments[Int(lists[list].firstSegment)][lists[list].first]
+        let next = segments[Int(lists[list].segments[0])][lists[list].first]
         heads.replaceMin(with: Head(due: next.due, sequence: next.sequence, list: list))
         return entry
     }
