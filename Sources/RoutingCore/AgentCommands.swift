@@ -128,7 +128,7 @@ extension RoutingEngine {
         publishAvailability(slot)
         releaseHolds(of: slot)
         for contact in work {
-            switch contacts[Int(contact)]!.phase {
+            switch contacts[Int(contact)].phase {
             case .offered:
                 releaseWork(contact, from: slot)
                 placeInQueue(contact)
@@ -170,13 +170,13 @@ extension RoutingEngine {
 
     mutating func accept(_ agentID: AgentID, _ id: ContactID) {
         guard let (agent, slot) = agentAndContact(agentID, id) else { return }
-        guard case .offered(let offeredTo, _) = contacts[Int(slot)]!.phase, offeredTo == agent else {
+        guard case .offered(let offeredTo, _) = contacts[Int(slot)].phase, offeredTo == agent else {
             return reject(.contactNotOfferedToAgent, "contact \(id) is not offered to agent '\(agentID)'")
         }
         setPhase(slot, .connected(agent: agent, at: now))
         givePlaceUp(slot)
         agents[Int(agent)].consecutiveMisses = 0
-        let contact = contacts[Int(slot)]!
+        let contact = contacts[Int(slot)]
         let q = Int(contact.queue)
         queues[q].runtime.answered += 1
         recordServiceLevel(queue: q, enteredAt: contact.enteredQueueAt, answered: true)
@@ -188,7 +188,7 @@ extension RoutingEngine {
 
     mutating func decline(_ agentID: AgentID, _ id: ContactID) {
         guard let (agent, slot) = agentAndContact(agentID, id) else { return }
-        guard case .offered(let offeredTo, _) = contacts[Int(slot)]!.phase, offeredTo == agent else {
+        guard case .offered(let offeredTo, _) = contacts[Int(slot)].phase, offeredTo == agent else {
             return reject(.contactNotOfferedToAgent, "contact \(id) is not offered to agent '\(agentID)'")
         }
         emit(.declined(id, agent: agentID))
@@ -197,7 +197,7 @@ extension RoutingEngine {
 
     mutating func offerTimedOut(_ slot: Int32, agent: Int32) {
         let a = Int(agent)
-        emit(.offerTimedOut(contacts[Int(slot)]!.id, agent: agents[a].id))
+        emit(.offerTimedOut(contacts[Int(slot)].id, agent: agents[a].id))
         agents[a].consecutiveMisses += 1
         let limit = tenants[Int(agents[a].tenant)].maxMissedOffers
         if agents[a].consecutiveMisses >= limit {
@@ -211,12 +211,12 @@ extension RoutingEngine {
     /// for the queue's decline block.
     private mutating func returnOffer(_ slot: Int32, from agent: Int32) {
         releaseWork(slot, from: agent)
-        let block = queues[Int(contacts[Int(slot)]!.queue)].settings.declineBlockSeconds
+        let block = queues[Int(contacts[Int(slot)].queue)].settings.declineBlockSeconds
         if block > 0 {
             let until = now.adding(seconds: block)
             contactDetails[Int(slot)]!.blocks.removeAll { $0.until <= now || $0.agent == agent }
             contactDetails[Int(slot)]!.blocks.append(DeclineBlock(agent: agent, until: until))
-            contacts[Int(slot)]!.hasBlocks = true
+            contacts[Int(slot)].hasBlocks = true
             schedule(.blockExpiry, at: until, slot: slot)
         }
         placeInQueue(slot)
@@ -225,11 +225,11 @@ extension RoutingEngine {
 
     mutating func complete(_ agentID: AgentID, _ id: ContactID) {
         guard let (agent, slot) = agentAndContact(agentID, id) else { return }
-        guard case .connected(let connectedTo, let since) = contacts[Int(slot)]!.phase, connectedTo == agent else {
+        guard case .connected(let connectedTo, let since) = contacts[Int(slot)].phase, connectedTo == agent else {
             return reject(.contactNotConnectedToAgent, "contact \(id) is not connected to agent '\(agentID)'")
         }
         let talk = now.milliseconds(since: since)
-        switch queues[Int(contacts[Int(slot)]!.queue)].settings.wrapUp {
+        switch queues[Int(contacts[Int(slot)].queue)].settings.wrapUp {
         case .none:
             endConversation(slot, agent: agent, talk: talk, outcome: .completed)
         case .timed(let seconds):
@@ -247,7 +247,7 @@ extension RoutingEngine {
 
     mutating func endWrapUp(_ agentID: AgentID, _ id: ContactID) {
         guard let (agent, slot) = agentAndContact(agentID, id) else { return }
-        guard case .wrapUp(let owner, _) = contacts[Int(slot)]!.phase, owner == agent else {
+        guard case .wrapUp(let owner, _) = contacts[Int(slot)].phase, owner == agent else {
             return reject(.contactNotInWrapUp, "contact \(id) is not in wrap-up with agent '\(agentID)'")
         }
         finishWrapUp(slot, agent: agent)
@@ -258,7 +258,7 @@ extension RoutingEngine {
         agents[a].talkMilliseconds += talk
         agents[a].handledSinceLogin += 1
         agents[a].handledTotal += 1
-        emit(.completed(contacts[Int(slot)]!.id, agent: agents[a].id, talkMilliseconds: talk, outcome: outcome))
+        emit(.completed(contacts[Int(slot)].id, agent: agents[a].id, talkMilliseconds: talk, outcome: outcome))
     }
 
     /// Ends the conversation with no wrap-up: a wrap-up of 0 ms ends at once, so that every answered contact's
@@ -266,19 +266,19 @@ extension RoutingEngine {
     /// store releasing the call card it holds, never would otherwise).
     private mutating func endConversation(_ slot: Int32, agent: Int32, talk: Int64, outcome: ContactOutcome) {
         recordConversation(slot, agent: agent, talk: talk, outcome: outcome)
-        emit(.wrapUpEnded(contacts[Int(slot)]!.id, agent: agents[Int(agent)].id, wrapUpMilliseconds: 0))
+        emit(.wrapUpEnded(contacts[Int(slot)].id, agent: agents[Int(agent)].id, wrapUpMilliseconds: 0))
         finish(slot, agent: agent, handleMilliseconds: talk)
     }
 
     mutating func finishWrapUp(_ slot: Int32, agent: Int32) {
-        guard case .wrapUp(_, let since) = contacts[Int(slot)]!.phase else { return }
+        guard case .wrapUp(_, let since) = contacts[Int(slot)].phase else { return }
         let wrap = now.milliseconds(since: since)
-        emit(.wrapUpEnded(contacts[Int(slot)]!.id, agent: agents[Int(agent)].id, wrapUpMilliseconds: wrap))
+        emit(.wrapUpEnded(contacts[Int(slot)].id, agent: agents[Int(agent)].id, wrapUpMilliseconds: wrap))
         finish(slot, agent: agent, handleMilliseconds: contactDetails[Int(slot)]!.talkMilliseconds + wrap)
     }
 
     private mutating func finish(_ slot: Int32, agent: Int32, handleMilliseconds: Int64) {
-        let q = Int(contacts[Int(slot)]!.queue)
+        let q = Int(contacts[Int(slot)].queue)
         queues[q].runtime.completed += 1
         queues[q].runtime.observeHandleTime(handleMilliseconds)
         accounting.completed += 1
@@ -291,7 +291,7 @@ extension RoutingEngine {
         // A desktop names the contact it holds: the contact's own agent, its id compared byte for byte as the agent
         // table compares keys, spares hashing the id and a probe of that table. Anything else takes the lookups
         // that explain a refusal.
-        if let slot = contactSlot[id], let holder = contacts[Int(slot)]!.phase.agent,
+        if let slot = contactSlot[id], let holder = contacts[Int(slot)].phase.agent,
            agents[Int(holder)].isLive, agents[Int(holder)].id.rawValue.hasSameUTF8(as: agentID.rawValue) {
             return (holder, slot)
         }

@@ -62,7 +62,7 @@ extension RoutingEngine {
            agents[Int(agent)].presence != .loggedOut, agents[Int(agent)].lanes.contains(where: { $0.lane == lane }) {
             preferredAgent = agent
         }
-        contacts[Int(slot)] = contact
+        contacts.occupy(Int(slot), with: contact)
         contactDetails[Int(slot)] = ContactDetails(
             scoring: scoring, tenant: t, channel: channel, callbackNumber: callbackNumber, extras: extras)
         contactSlot.insert(id, slot: slot)
@@ -74,7 +74,7 @@ extension RoutingEngine {
 
     /// First placement of a new contact: its preferred agent if free, a hold for that agent, or the queue.
     private mutating func route(newContact slot: Int32, preferredAgent: Int32?, tenant: String, queue: String) {
-        let contact = contacts[Int(slot)]!
+        let contact = contacts[Int(slot)]
         if let preferred = preferredAgent {
             let channel = lanes[Int(contact.lane)].channel
             let holdSeconds = queues[Int(contact.queue)].settings.preferredAgentWaitSeconds
@@ -108,11 +108,11 @@ extension RoutingEngine {
     /// `mutating` only so that `route` calls it without copying the engine (see `freeCapacity`).
     mutating func waitEstimate(for slot: Int32) -> (position: Int, seconds: Int?) {
         let s = Int(slot)
-        let l = Int(contacts[s]!.lane)
-        let position = lanes[l].order.countGreater(than: contacts[s]!.order) + 1
+        let l = Int(contacts[s].lane)
+        let position = lanes[l].order.countGreater(than: contacts[s].order) + 1
         let staffed = lanes[l].staffed
         guard staffed > 0 else { return (position, nil) }
-        let handle = queues[Int(contacts[s]!.queue)].runtime.averageHandleMilliseconds
+        let handle = queues[Int(contacts[s].queue)].runtime.averageHandleMilliseconds
         let seconds = Double(position) * handle / Double(staffed) / 1000
         return (position, Int(seconds.rounded(.up)))
     }
@@ -146,7 +146,7 @@ extension RoutingEngine {
 
     private mutating func allocateContactSlot() -> Int32 {
         if let reused = freeContactSlots.popLast() { return reused }
-        contacts.append(nil)
+        contacts.appendVacant()
         contactDetails.append(nil)
         slotGenerations.append(0)
         return Int32(contacts.count - 1)
@@ -154,7 +154,7 @@ extension RoutingEngine {
 
     mutating func withdraw(_ id: ContactID, outcome: ContactOutcome) {
         guard let slot = contactSlot[id] else { return reject(.unknownContact, "unknown contact \(id)") }
-        let contact = contacts[Int(slot)]!
+        let contact = contacts[Int(slot)]
         var agentToServe: Int32?
         switch contact.phase {
         case .queued:
@@ -184,7 +184,7 @@ extension RoutingEngine {
     mutating func requestCallback(_ id: ContactID, number: String) {
         guard let slot = contactSlot[id] else { return reject(.unknownContact, "unknown contact \(id)") }
         guard !number.isEmpty, number.utf8.count <= 32 else { return reject(.fieldOutOfRange, "callback number must be 1...32 bytes") }
-        guard contacts[Int(slot)]!.phase.isWaiting else {
+        guard contacts[Int(slot)].phase.isWaiting else {
             return reject(.contactNotWaiting, "contact \(id) is not waiting in a queue")
         }
         contactDetails[Int(slot)]!.callbackNumber = number

@@ -58,7 +58,7 @@ extension RoutingEngine {
     }
 
     public func contactStatus(_ id: ContactID) -> ContactStatus? {
-        guard let slot = contactSlot[id], let contact = contacts[Int(slot)] else { return nil }
+        guard let slot = contactSlot[id], let contact = contacts.live(Int(slot)) else { return nil }
         let phase: ContactStatus.Phase
         var position: Int?
         var estimate: Int?

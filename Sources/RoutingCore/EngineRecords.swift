@@ -230,16 +230,27 @@ struct ContactRecord {
 
     enum PhaseKind: UInt8 {
         case arriving, queued, held, offered, connected, wrapUp
+        /// Not a contact: the placeholder in a free slot (`ContactRecords`).
+        case vacant
 
         /// Which of its queue's figures a contact in this phase counts in.
         var tally: PhaseTally {
             switch self {
             case .queued, .held: .waiting
             case .offered: .ringing
-            case .arriving, .connected, .wrapUp: .none
+            case .arriving, .connected, .wrapUp, .vacant: .none
             }
         }
     }
+
+    static let vacant = ContactRecord(vacantSlot: ())
+
+    private init(vacantSlot: Void) {
+        self.init(order: 0, queue: -1, lane: -1, arrivedAt: .epoch)
+        phaseKind = .vacant
+    }
+
+    var isVacant: Bool { phaseKind == .vacant }
 
     init(order: UInt128, queue: Int32, lane: Int32, arrivedAt: Instant) {
         self.order = order
@@ -266,6 +277,7 @@ struct ContactRecord {
             case .offered: .offered(agent: phaseAgent, at: phaseSince)
             case .connected: .connected(agent: phaseAgent, at: phaseSince)
             case .wrapUp: .wrapUp(agent: phaseAgent, at: phaseSince)
+            case .vacant: preconditionFailure("a vacant contact slot has no phase")
             }
         }
         set {

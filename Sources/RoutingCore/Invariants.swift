@@ -29,7 +29,7 @@ extension RoutingEngine {
             problems += lane.entries.structuralProblems().map { "lane \(l) entries: \($0)" }
             queuedInLanes += lane.order.count
             for order in lane.order.descending {
-                guard let slot = liveSlot(ofOrder: order), let contact = contacts[Int(slot)], contact.order == order else {
+                guard let slot = liveSlot(ofOrder: order), let contact = contacts.live(Int(slot)), contact.order == order else {
                     problems.append("lane \(l) holds a contact that is gone or re-keyed")
                     continue
                 }
@@ -40,7 +40,7 @@ extension RoutingEngine {
             var keysAtPlaces = 0
             for (position, slot, order) in lane.entries.ownedPositions {
                 placesInLanes += 1
-                guard let contact = contacts[Int(slot)], contact.lane == Int32(l), contact.entry == position else {
+                guard let contact = contacts.live(Int(slot)), contact.lane == Int32(l), contact.entry == position else {
                     problems.append("lane \(l) place \(position) is owned by a contact that is gone or elsewhere")
                     continue
                 }
@@ -57,8 +57,7 @@ extension RoutingEngine {
         var ringing = [Int](repeating: 0, count: queues.count)
         var queued = 0
         var placesOwned = 0
-        for (s, entry) in contacts.enumerated() {
-            guard let contact = entry else { continue }
+        for (s, contact) in contacts.live {
             if contactSlot[contact.id] != Int32(s) { problems.append("contact \(contact.id) not indexed at its slot") }
             if contactDetails[s]!.tenant != queues[Int(contact.queue)].tenant {
                 problems.append("contact \(contact.id) in another tenant's queue")
@@ -114,7 +113,7 @@ extension RoutingEngine {
         for (a, agent) in agents.enumerated() where agent.isLive {
             var active = ChannelSlots()
             for slot in agent.work {
-                guard let contact = contacts[Int(slot)], contact.phase.agent == Int32(a) else {
+                guard let contact = contacts.live(Int(slot)), contact.phase.agent == Int32(a) else {
                     problems.append("agent \(agent.id) holds contact slot \(slot) that is not with it")
                     continue
                 }
@@ -164,11 +163,11 @@ extension RoutingEngine {
                 let threshold = now.milliseconds - lane.stepStarts[Int(membership.minStep)]
                 let open = lane.order.descending.first {
                     let slot = queuedSlot(ofOrder: $0)
-                    return contacts[Int(slot)]!.enteredQueueAt.milliseconds <= threshold && !isBlocked(slot, for: Int32(a))
+                    return contacts[Int(slot)].enteredQueueAt.milliseconds <= threshold && !isBlocked(slot, for: Int32(a))
                 }.map(queuedSlot(ofOrder:))
-                if let open { problems.append("agent \(agent.id) is available but contact \(contacts[Int(open)]!.id) waits in lane \(membership.lane)") }
+                if let open { problems.append("agent \(agent.id) is available but contact \(contacts[Int(open)].id) waits in lane \(membership.lane)") }
             }
-            for slot in agent.preferredHolds where freeCapacity(agent: a, lanes[Int(contacts[Int(slot)]!.lane)].channel) > 0 {
+            for slot in agent.preferredHolds where freeCapacity(agent: a, lanes[Int(contacts[Int(slot)].lane)].channel) > 0 {
                 problems.append("agent \(agent.id) is available but contact slot \(slot) holds for it")
             }
         }

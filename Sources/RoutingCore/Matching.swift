@@ -31,8 +31,8 @@ extension RoutingEngine {
         while agents[a].isLive, agents[a].presence == .ready {
             var best: Candidate?
             for slot in agents[a].preferredHolds {
-                let lane = contacts[Int(slot)]!.lane
-                let key = contacts[Int(slot)]!.key(slot: slot)
+                let lane = contacts[Int(slot)].lane
+                let key = contacts[Int(slot)].key(slot: slot)
                 guard freeCapacity(agent: a, lanes[Int(lane)].channel) > 0 else { continue }
                 let candidate = Candidate(
                     key: key, effectiveScore: effectiveScore(key, lane: lane, nowSeconds: nowSeconds), lane: lane, isHold: true)
@@ -96,11 +96,11 @@ extension RoutingEngine {
         let threshold = now.milliseconds - lanes[lane].stepStarts[ring]
         let best = ring == 0 ? lanes[lane].entries.best : lanes[lane].entries.best(enteredBy: threshold)
         guard let slot = best else { return nil }
-        guard isBlocked(slot, for: agent) else { return contacts[Int(slot)]!.key(slot: slot) }
+        guard isBlocked(slot, for: agent) else { return contacts[Int(slot)].key(slot: slot) }
         for order in lanes[lane].order.descending {
             let slot = queuedSlot(ofOrder: order)
-            if contacts[Int(slot)]!.enteredQueueAt.milliseconds <= threshold, !isBlocked(slot, for: agent) {
-                return contacts[Int(slot)]!.key(slot: slot)
+            if contacts[Int(slot)].enteredQueueAt.milliseconds <= threshold, !isBlocked(slot, for: agent) {
+                return contacts[Int(slot)].key(slot: slot)
             }
         }
         return nil
@@ -119,8 +119,8 @@ extension RoutingEngine {
     /// The relaxation step a queued contact has reached.
     mutating func currentStep(_ slot: Int32) -> Int {
         let s = Int(slot)
-        let l = Int(contacts[s]!.lane)
-        let waited = now.milliseconds(since: contacts[s]!.enteredQueueAt)
+        let l = Int(contacts[s].lane)
+        let waited = now.milliseconds(since: contacts[s].enteredQueueAt)
         var step = 0
         while step + 1 < lanes[l].stepStarts.count, lanes[l].stepStarts[step + 1] <= waited { step += 1 }
         return step
@@ -129,9 +129,9 @@ extension RoutingEngine {
     // MARK: Contact becomes routable: pick the best available agent in its lane.
 
     mutating func routeContact(_ slot: Int32) {
-        guard case .queued = contacts[Int(slot)]!.phase else { return }
+        guard case .queued = contacts[Int(slot)].phase else { return }
         let step = currentStep(slot)
-        guard let agent = bestAvailableAgent(lane: contacts[Int(slot)]!.lane, upToStep: step, for: slot) else { return }
+        guard let agent = bestAvailableAgent(lane: contacts[Int(slot)].lane, upToStep: step, for: slot) else { return }
         removeFromLane(slot)
         offer(slot, to: agent)
         publishAvailability(agent)
@@ -160,7 +160,7 @@ extension RoutingEngine {
     }
 
     mutating func isBlocked(_ slot: Int32, for agent: Int32) -> Bool {
-        guard contacts[Int(slot)]!.hasBlocks else { return false }
+        guard contacts[Int(slot)].hasBlocks else { return false }
         return contactDetails[Int(slot)]!.blocks.contains { $0.agent == agent && $0.until > now }
     }
 
@@ -210,7 +210,7 @@ extension RoutingEngine {
     /// A contact just queued reaches the lane's later steps at known instants: a ring with available agents
     /// whose timer is idle, or set for later (the contact came back from an offer or a hold), is told.
     mutating func watchSteps(of slot: Int32, lane l: Int) {
-        let entered = contacts[Int(slot)]!.enteredQueueAt.milliseconds
+        let entered = contacts[Int(slot)].enteredQueueAt.milliseconds
         for ring in 1..<lanes[l].stepStarts.count where !lanes[l].available[ring].isEmpty {
             let reaches = entered + lanes[l].stepStarts[ring]
             // Reached already: `placeInQueue` routes it right after.
@@ -272,8 +272,8 @@ extension RoutingEngine {
     mutating func offer(_ slot: Int32, to agent: Int32) {
         let s = Int(slot)
         let a = Int(agent)
-        let queue = Int(contacts[s]!.queue)
-        let l = Int(contacts[s]!.lane)
+        let queue = Int(contacts[s].queue)
+        let l = Int(contacts[s].lane)
         let channel = lanes[l].channel
         setPhase(slot, .offered(agent: agent, at: now))
         agents[a].work.append(slot)
@@ -287,14 +287,14 @@ extension RoutingEngine {
         queues[queue].runtime.offered += 1
         let expiresAt = now.adding(seconds: queues[queue].settings.offerTimeoutSeconds)
         schedule(.offerTimeout, at: expiresAt, slot: slot)
-        emit(.offered(contacts[s]!.id, agent: agents[a].id, queue: queues[queue].name, expiresAt: expiresAt))
+        emit(.offered(contacts[s].id, agent: agents[a].id, queue: queues[queue].name, expiresAt: expiresAt))
         touch(agent)
     }
 
     /// Puts a contact (new, returned from an offer, released from a hold, stepped up or overflowed in) at its
     /// place in its queue, or overflows it when it has waited past `max_wait`, then tries to route it.
     mutating func placeInQueue(_ slot: Int32) {
-        let contact = contacts[Int(slot)]!
+        let contact = contacts[Int(slot)]
         if let maxWait = queues[Int(contact.queue)].settings.maxWaitSeconds,
            now.milliseconds(since: contact.enteredQueueAt) >= Int64(maxWait) * 1000 {
             overflow(slot)
@@ -310,13 +310,13 @@ extension RoutingEngine {
     mutating func insertIntoLane(_ slot: Int32) {
         let s = Int(slot)
         setPhase(slot, .queued)
-        let key = contacts[s]!.key(slot: slot)
-        let l = Int(contacts[s]!.lane)
+        let key = contacts[s].key(slot: slot)
+        let l = Int(contacts[s].lane)
         lanes[l].order.insert(key.order)
-        lanes[l].entries.place(key, at: contacts[s]!.entry)
+        lanes[l].entries.place(key, at: contacts[s].entry)
         if lanes[l].stepStarts.count > 1 { watchSteps(of: slot, lane: l) }
-        if let maxWait = queues[Int(contacts[s]!.queue)].settings.maxWaitSeconds {
-            let due = contacts[s]!.enteredQueueAt.milliseconds + Int64(maxWait) * 1000
+        if let maxWait = queues[Int(contacts[s].queue)].settings.maxWaitSeconds {
+            let due = contacts[s].enteredQueueAt.milliseconds + Int64(maxWait) * 1000
             schedule(.maxWait, at: Instant(milliseconds: max(due, now.milliseconds)), slot: slot)
         }
     }
@@ -324,28 +324,28 @@ extension RoutingEngine {
     /// Takes a queued contact out of its lane; it keeps its place in the entry order.
     mutating func removeFromLane(_ slot: Int32) {
         let s = Int(slot)
-        let l = Int(contacts[s]!.lane)
-        let removed = lanes[l].order.remove(contacts[s]!.order)
+        let l = Int(contacts[s].lane)
+        let removed = lanes[l].order.remove(contacts[s].order)
         assert(removed, "queued contact missing from its lane")
-        lanes[l].entries.vacate(contacts[s]!.entry)
+        lanes[l].entries.vacate(contacts[s].entry)
     }
 
     /// A contact entering a queue (arrival, overflow, rule swap) takes the next place in its lane's entry order.
     mutating func takePlace(_ slot: Int32) {
         let s = Int(slot)
-        let l = Int(contacts[s]!.lane)
+        let l = Int(contacts[s].lane)
         if lanes[l].entries.isFull {
-            for (owner, position) in lanes[l].entries.compact() { contacts[Int(owner)]!.entry = position }
+            for (owner, position) in lanes[l].entries.compact() { contacts[Int(owner)].entry = position }
         }
-        contacts[s]!.entry = lanes[l].entries.reserve(for: slot, enteredAt: contacts[s]!.enteredQueueAt.milliseconds)
+        contacts[s].entry = lanes[l].entries.reserve(for: slot, enteredAt: contacts[s].enteredQueueAt.milliseconds)
     }
 
     /// The contact was answered or leaves the queue: its place goes (a queued contact leaves its lane first).
     mutating func givePlaceUp(_ slot: Int32) {
         let s = Int(slot)
-        guard contacts[s]!.entry >= 0 else { return }
-        lanes[Int(contacts[s]!.lane)].entries.release(contacts[s]!.entry)
-        contacts[s]!.entry = -1
+        guard contacts[s].entry >= 0 else { return }
+        lanes[Int(contacts[s].lane)].entries.release(contacts[s].entry)
+        contacts[s].entry = -1
     }
 
     mutating func releaseHold(_ slot: Int32, from agent: Int32) {
@@ -362,7 +362,7 @@ extension RoutingEngine {
     /// The agent no longer holds this contact: capacity comes back (the caller decides what happens next).
     mutating func releaseWork(_ slot: Int32, from agent: Int32) {
         let a = Int(agent)
-        let channel = lanes[Int(contacts[Int(slot)]!.lane)].channel
+        let channel = lanes[Int(contacts[Int(slot)].lane)].channel
         agents[a].work.remove(slot)
         agents[a].active[channel] -= 1
         agents[a].availableSince = now
@@ -371,28 +371,28 @@ extension RoutingEngine {
 
     mutating func overflow(_ slot: Int32) {
         let s = Int(slot)
-        let from = Int(contacts[s]!.queue)
+        let from = Int(contacts[s].queue)
         let fromName = queues[from].name
         if let target = queues[from].compiled!.overflow.map(Int.init),
            queues[target].runtime.waiting < queues[target].settings.maxSize ?? .max {
-            let tally = contacts[s]!.phaseKind.tally
+            let tally = contacts[s].phaseKind.tally
             adjustCounts(queue: from, tally: tally, by: -1)
             queues[from].runtime.overflowedOut += 1
             givePlaceUp(slot)
-            contacts[s]!.queue = Int32(target)
-            contacts[s]!.enteredQueueAt = now
-            contacts[s]!.lane = lane(queue: Int32(target), extras: contactDetails[s]!.extras)
+            contacts[s].queue = Int32(target)
+            contacts[s].enteredQueueAt = now
+            contacts[s].lane = lane(queue: Int32(target), extras: contactDetails[s]!.extras)
             takePlace(slot)
             adjustCounts(queue: target, tally: tally, by: 1)
             queues[target].runtime.overflowedIn += 1
             noteWaiting(slot)
             cleanLongestWaiting(queue: from)
-            emit(.overflowed(contacts[s]!.id, from: fromName, to: queues[target].name))
+            emit(.overflowed(contacts[s].id, from: fromName, to: queues[target].name))
             placeInQueue(slot)
         } else {
             queues[from].runtime.overflowedOut += 1
             accounting.overflowedToIVR += 1
-            emit(.overflowed(contacts[s]!.id, from: fromName, to: nil))
+            emit(.overflowed(contacts[s].id, from: fromName, to: nil))
             retire(slot)
         }
     }
@@ -401,11 +401,11 @@ extension RoutingEngine {
 
     mutating func setPhase(_ slot: Int32, _ phase: ContactPhase) {
         let s = Int(slot)
-        let queue = Int(contacts[s]!.queue)
-        adjustCounts(queue: queue, tally: contacts[s]!.phaseKind.tally, by: -1)
-        contacts[s]!.phase = phase
-        adjustCounts(queue: queue, tally: contacts[s]!.phaseKind.tally, by: 1)
-        contacts[s]!.timerEpoch &+= 1
+        let queue = Int(contacts[s].queue)
+        adjustCounts(queue: queue, tally: contacts[s].phaseKind.tally, by: -1)
+        contacts[s].phase = phase
+        adjustCounts(queue: queue, tally: contacts[s].phaseKind.tally, by: 1)
+        contacts[s].timerEpoch &+= 1
     }
 
     mutating func adjustCounts(queue: Int, tally: PhaseTally, by delta: Int) {
@@ -426,7 +426,7 @@ extension RoutingEngine {
 
     /// Records that the contact entered its current queue unanswered, for "longest wait".
     mutating func noteWaiting(_ slot: Int32) {
-        let contact = contacts[Int(slot)]!
+        let contact = contacts[Int(slot)]
         queues[Int(contact.queue)].runtime.longestWaiting.append(WaitingSince(
             enteredAt: contact.enteredQueueAt.milliseconds, slot: slot, generation: slotGenerations[Int(slot)]))
     }
@@ -442,10 +442,10 @@ extension RoutingEngine {
     mutating func isStillWaiting(_ entry: WaitingSince, queue: Int) -> Bool {
         let slot = Int(entry.slot)
         guard slotGenerations[slot] == entry.generation else { return false }
-        guard Int(contacts[slot]!.queue) == queue, contacts[slot]!.enteredQueueAt.milliseconds == entry.enteredAt else { return false }
-        switch contacts[slot]!.phaseKind {
+        guard Int(contacts[slot].queue) == queue, contacts[slot].enteredQueueAt.milliseconds == entry.enteredAt else { return false }
+        switch contacts[slot].phaseKind {
         case .arriving, .queued, .held, .offered: return true
-        case .connected, .wrapUp: return false
+        case .connected, .wrapUp, .vacant: return false
         }
     }
 
@@ -453,10 +453,10 @@ extension RoutingEngine {
     mutating func retire(_ slot: Int32) {
         let s = Int(slot)
         givePlaceUp(slot)
-        let contact = contacts[s]!
+        let contact = contacts[s]
         adjustCounts(queue: Int(contact.queue), tally: contact.phaseKind.tally, by: -1)
         contactSlot.remove(contact.id)
-        contacts[s] = nil
+        contacts.vacate(s)
         contactDetails[s] = nil
         slotGenerations[s] &+= 1
         freeContactSlots.append(slot)

@@ -22,7 +22,7 @@ public struct RoutingEngine: Sendable {
     var agentIndex = CheapHashTable<AgentID, Int32>()
     var freeAgentSlots: [Int32] = []
 
-    var contacts = LineAlignedArray<ContactRecord?>()
+    var contacts = ContactRecords()
     var contactDetails: [ContactDetails?] = []
     var contactSlot = ContactIndex()
     var freeContactSlots: [Int32] = []
@@ -144,7 +144,7 @@ public struct RoutingEngine: Sendable {
         timerSequence += 1
         timers.insert(TimerEntry(
             due: due.milliseconds, sequence: timerSequence, kind: kind, slot: slot,
-            generation: slotGenerations[Int(slot)], epoch: contacts[Int(slot)]!.timerEpoch),
+            generation: slotGenerations[Int(slot)], epoch: contacts[Int(slot)].timerEpoch),
             delay: due.milliseconds - now.milliseconds)
     }
 
@@ -166,12 +166,12 @@ public struct RoutingEngine: Sendable {
         let slot = Int(timer.slot)
         // Retiring a contact bumps its slot's generation, so a matching generation means the contact is live.
         guard slotGenerations[slot] == timer.generation else { return }
-        let phase = contacts[slot]!.phase
+        let phase = contacts[slot].phase
         if timer.kind == .blockExpiry {
             if case .queued = phase { routeContact(timer.slot) }
             return
         }
-        guard contacts[slot]!.timerEpoch == timer.epoch else { return }
+        guard contacts[slot].timerEpoch == timer.epoch else { return }
         switch (timer.kind, phase) {
         case (.maxWait, .queued):
             removeFromLane(timer.slot)
@@ -237,7 +237,7 @@ public struct RoutingEngine: Sendable {
         }
         var state = AgentState.wrapUp
         for k in agents[a].work.indices {
-            switch contacts[Int(agents[a].work[k])]!.phaseKind {
+            switch contacts[Int(agents[a].work[k])].phaseKind {
             case .offered: return .reserved
             case .connected: state = .busy
             default: break

@@ -86,8 +86,7 @@ extension RoutingEngine {
             channels[tenant.name] = Dictionary(tenant.queues.map { ($0.name, $0.channel) }, uniquingKeysWith: { a, _ in a })
         }
         var orphans: [String] = []
-        for (slot, contact) in contacts.enumerated().compactMap({ entry in entry.element.map { (entry.offset, $0) } })
-            .sorted(by: { $0.1.id < $1.1.id }) {
+        for (slot, contact) in contacts.live.sorted(by: { $0.record.id < $1.record.id }) {
             let queue = queues[Int(contact.queue)]
             let tenant = tenants[Int(queue.tenant)].name
             if channels[tenant]?[queue.name] != contactDetails[slot]!.channel {
@@ -153,7 +152,7 @@ extension RoutingEngine {
             if queues[q].compiled != nil { queues[q].settings.baseLane = createLane(queue: Int32(q), extras: []) }
         }
         for s in contacts.indices {
-            guard var contact = contacts[s] else { continue }
+            guard var contact = contacts.live(s) else { continue }
             let details = contactDetails[s]!
             contact.order = queuedKey(
                 for: details.scoring, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt,
@@ -169,10 +168,10 @@ extension RoutingEngine {
             agents[a].voiceExclusive = tenants[Int(agents[a].tenant)].rules!.agentDefaults.voiceExclusive
             computeMemberships(Int32(a))
         }
-        let waiting = contacts.indices.filter { contacts[$0]?.phase.holdsPlace ?? false }
-        for s in waiting.sorted(by: { (contacts[$0]!.enteredQueueAt, contacts[$0]!.id) < (contacts[$1]!.enteredQueueAt, contacts[$1]!.id) }) {
+        let waiting = contacts.live.filter { $0.record.phase.holdsPlace }.map(\.slot)
+        for s in waiting.sorted(by: { (contacts[$0].enteredQueueAt, contacts[$0].id) < (contacts[$1].enteredQueueAt, contacts[$1].id) }) {
             takePlace(Int32(s))
-            if case .queued = contacts[s]!.phase { insertIntoLane(Int32(s)) }
+            if case .queued = contacts[s].phase { insertIntoLane(Int32(s)) }
         }
         for a in agents.indices where agents[a].isLive {
             assignWork(Int32(a))

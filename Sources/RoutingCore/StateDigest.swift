@@ -42,7 +42,7 @@ extension RoutingEngine {
             for slot in agent.work { digest.add(Int(slot)) }
             for membership in agent.lanes { digest.add(Int(membership.lane) << 8 | Int(membership.minStep)) }
         }
-        for contact in contacts.compactMap({ $0 }).sorted(by: { $0.id < $1.id }) {
+        for (_, contact) in contacts.live.sorted(by: { $0.record.id < $1.record.id }) {
             digest.add(contact.id.rawValue)
             digest.add(Int(contact.queue))
             digest.add(Int(contact.lane))

@@ -218,7 +218,7 @@ import Testing
     /// The contact record is sized to fill one line of this array; a field added past that spreads every record
     /// over two lines again.
     @Test func aContactRecordFillsOneLine() {
-        #expect(MemoryLayout<ContactRecord?>.stride == 64)
+        #expect(MemoryLayout<ContactRecord>.stride == 64)
     }
 
     @Test func releasesItsElementsWhenFreedAndWhenGrown() {
@@ -233,6 +233,24 @@ import Testing
             #expect(copy.count == 1_000)
         }
         #expect(Tracker.live.withLock { $0 } == before)
+    }
+}
+
+@Suite struct ContactRecordsTests {
+    @Test func aSlotIsLiveFromOccupyToVacate() {
+        var records = ContactRecords()
+        records.appendVacant()
+        records.appendVacant()
+        #expect(records.live(0) == nil && records.live(1) == nil && records.live.isEmpty)
+        records.occupy(1, with: ContactRecord(order: 7, queue: 2, lane: 3, arrivedAt: Instant(milliseconds: 5)))
+        #expect(records.live(1)?.queue == 2)
+        #expect(records.live.map(\.slot) == [1])
+        records[1].lane = 4
+        #expect(records[1].lane == 4 && records[1].phaseKind == .arriving)
+        records.vacate(1)
+        #expect(records.live(1) == nil && records.live.isEmpty)
+        records.occupy(1, with: ContactRecord(order: 8, queue: 5, lane: 6, arrivedAt: Instant(milliseconds: 9)))
+        #expect(records.live(1)?.lane == 6)
     }
 }
 
