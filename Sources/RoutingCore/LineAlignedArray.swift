@@ -57,7 +57,7 @@ struct LineAlignedArray<Element>: RandomAccessCollection, MutableCollection {
     /// `storage.base` and `storage.count`, kept in this value as well. Read from the class instance, they were
     /// loaded again at every access: a write through a record pointer might have changed them, as far as the
     /// optimizer knows. Held here, in the engine's exclusively accessed memory, the loads and the index checks of
-    /// a function's consecutive accesses to one record merge (4 % of a decision's instructions, callgrind).
+    /// a function's consecutive accesses to one record merge (3 % of a decision's instructions, callgrind).
     private var base: UnsafeMutableRawPointer
     private var elementCount = 0
 
