@@ -119,25 +119,29 @@ struct E2EBench: ParsableCommand {
     private func measure(_ searches: [RateSearch]) throws -> [Measured] {
         var searches = searches
         /// Loads `target` once every target has settled, not only this one: a store still writing the last
-        /// overloaded step would take CPU from the next target's.
-        func run(_ target: Target, rate: Int, seconds: Double) throws -> LoadGenerator.Result {
+        /// overloaded step would take CPU from the next target's. Also returns the intake pauses the daemon made
+        /// for its store during the load: one pause holds every contact submitted meanwhile, and in a latency run
+        /// it alone can set the p99.
+        func run(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
             for search in searches { try settle(search.target) }
-            return try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: seconds)
+            let before = try IntakePauses(of: target)
+            let result = try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: seconds)
+            return (result, try IntakePauses(of: target).since(before))
         }
         while searches.contains(where: { $0.nextRate != nil }) {
             for index in searches.indices {
                 guard let rate = searches[index].nextRate else { continue }
-                let result = try run(searches[index].target, rate: rate, seconds: step)
-                report(searches[index].name, result)
+                let (result, pauses) = try run(searches[index].target, rate: rate, seconds: step)
+                report(searches[index].name, result, pauses)
                 searches[index].record(rate: rate, sustained: result.sustained)
             }
         }
         var latency = [[LoadGenerator.Result]](repeating: [], count: searches.count)
         for share in [0.25, 0.5, 0.9] {
             for (index, search) in searches.enumerated() {
-                let result = try run(search.target, rate: max(1, Int(search.maximum * share)), seconds: latencyRun)
+                let (result, pauses) = try run(search.target, rate: max(1, Int(search.maximum * share)), seconds: latencyRun)
                 print("  \(search.name) at \(Int(share * 100))% of \(Int(search.maximum))/s:", terminator: "")
-                report("", result)
+                report("", result, pauses)
                 latency[index].append(result)
             }
         }
@@ -163,9 +167,31 @@ struct E2EBench: ParsableCommand {
         if waited > .milliseconds(200) { print("  (waited \(waited.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) for acdd to finish the previous step)") }
     }
 
-    private func report(_ name: String, _ r: LoadGenerator.Result) {
+    private func report(_ name: String, _ r: LoadGenerator.Result, _ pauses: IntakePauses = IntakePauses()) {
         let h = r.histogram
-        print("  \(name) \(r.rate)/s: handled \(r.handled)/\(r.sent) (\(Int(r.perSecond))/s), submit-to-offer us p50 \(h.valueAtPercentile(50)) p90 \(h.valueAtPercentile(90)) p99 \(h.valueAtPercentile(99)) p99.9 \(h.valueAtPercentile(99.9)) max \(h.max)\(r.refused > 0 ? ", refused \(r.refused)" : "")\(r.sustained ? "" : "  NOT SUSTAINED")")
+        let paused = pauses.count > 0 ? ", intake paused \(pauses.count) times (\(pauses.milliseconds) ms ended)" : ""
+        print("  \(name) \(r.rate)/s: handled \(r.handled)/\(r.sent) (\(Int(r.perSecond))/s), submit-to-offer us p50 \(h.valueAtPercentile(50)) p90 \(h.valueAtPercentile(90)) p99 \(h.valueAtPercentile(99)) p99.9 \(h.valueAtPercentile(99.9)) max \(h.max)\(r.refused > 0 ? ", refused \(r.refused)" : "")\(paused)\(r.sustained ? "" : "  NOT SUSTAINED")")
+    }
+
+    /// The daemon's count of intake pauses for its CRM store, and their time (added when each pause ends); zero
+    /// for the relay, which has no store.
+    struct IntakePauses {
+        var count: UInt64 = 0
+        var milliseconds: UInt64 = 0
+
+        init() {}
+
+        init(of target: Target) throws {
+            guard let endpoint = target.endpoints["admin"] else { return }
+            let daemon = try AdminConnection(context: try ZMQContext(), endpoint: endpoint, name: "pauses").statistics().daemon
+            (count, milliseconds) = (daemon.crmIntakePauses, daemon.crmIntakePausedMs)
+        }
+
+        func since(_ earlier: IntakePauses) -> IntakePauses {
+            var difference = IntakePauses()
+            (difference.count, difference.milliseconds) = (count - earlier.count, milliseconds - earlier.milliseconds)
+            return difference
+        }
     }
 
     /// The CRM store drops nothing: once it has written the last event, the answered call cards equal the
