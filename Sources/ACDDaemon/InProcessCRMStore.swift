@@ -9,6 +9,7 @@ import ZeroMQ
 final class InProcessCRMStore: Sendable {
     let progress = CRMStoreProgress()
     let handoff: EventHandoff
+    let boost = StorePriorityBoost()
     private let thread: BackgroundThread
 
     init(
@@ -16,13 +17,14 @@ final class InProcessCRMStore: Sendable {
         logger: Logger
     ) {
         let progress = self.progress
+        let boost = self.boost
         let handoff = EventHandoff(capacity: handoffCapacity)
         self.handoff = handoff
         thread = BackgroundThread(name: "acdd-crm-store") { shouldStop in
             do {
                 let follower = try CRMStoreFollower(
                     database: database, source: .handoff(handoff, stream: stream), adminEndpoint: adminEndpoint,
-                    context: context, progress: progress, logger: logger)
+                    context: context, progress: progress, boost: boost, logger: logger)
                 try follower.run(until: shouldStop)
             } catch {
                 logger.critical("the CRM store stopped: \(error)")

@@ -244,6 +244,11 @@ public final class RoutingDaemon {
         guard crmStore != nil || !followingStores.isEmpty else { return true }
         let lag = slowestStoreWrittenThrough().map { replay.lastSequence - min($0, replay.lastSequence) } ?? 0
         let limit = UInt64(configuration.crmMaximumLagEvents)
+        // A quarter of the way to a pause, an in-process store still at `SCHED_IDLE` is starved, not slow: raised
+        // now, it catches up before intake has to wait for it.
+        if let crmStore, replay.lastSequence - min(crmStore.progress.writtenThrough(of: streamID), replay.lastSequence) >= limit / 4 {
+            crmStore.boost.boost()
+        }
         if let since = intakePausedSince {
             if lag <= limit / 2 {
                 intakePausedSince = nil

@@ -97,20 +97,40 @@ public enum ThreadPriority: Sendable {
     }
 
     public func applyToCurrentThread() {
+        apply(toThread: 0)
+    }
+
+    /// As `applyToCurrentThread()`, for the thread of this process with kernel id `thread` (`currentKernelThreadID()`;
+    /// 0 names the caller). Both calls act on that thread alone: Linux schedules threads.
+    public func apply(toThread thread: Int32) {
         #if os(Linux)
-        // Both calls act on the calling thread alone: Linux schedules threads, and `0` names the caller.
         var parameters = sched_param()
+        let id = id_t(bitPattern: thread)
         switch self {
         case .background:
-            _ = sched_setscheduler(0, SCHED_OTHER, &parameters)
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            _ = sched_setscheduler(thread, SCHED_OTHER, &parameters)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, 10)
         case .idle:
-            _ = sched_setscheduler(0, Self.idlePolicy, &parameters)
+            _ = sched_setscheduler(thread, Self.idlePolicy, &parameters)
         case .catchingUp:
             // Leaving SCHED_IDLE keeps the nice value the thread had, which the kernel checks it may still have.
-            _ = sched_setscheduler(0, SCHED_OTHER, &parameters)
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 0)
+            _ = sched_setscheduler(thread, SCHED_OTHER, &parameters)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, 0)
         }
         #endif
     }
+}
+
+/// The calling thread's kernel id, as `gettid()` gives it (Glibc's Swift module does not export it): the last part
+/// of `/proc/thread-self`'s target, `<pid>/task/<tid>`. Nil where there is no such file.
+public func currentKernelThreadID() -> Int32? {
+    #if os(Linux)
+    var target = [CChar](repeating: 0, count: 64)
+    let length = readlink("/proc/thread-self", &target, target.count - 1)
+    guard length > 0 else { return nil }
+    let path = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return path.split(separator: "/").last.flatMap { Int32($0) }
+    #else
+    return nil
+    #endif
 }

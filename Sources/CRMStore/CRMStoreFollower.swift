@@ -47,6 +47,8 @@ public final class CRMStoreFollower {
     /// unlike a subscription's, they would not come again with the replay.
     private var held: [Event] = []
     private var priority: ThreadPriority?
+    /// For a store on a thread of the daemon: lets the routing thread raise it (nil for a store of its own process).
+    private let boost: StorePriorityBoost?
     private var droppedSeen: UInt64 = 0
     private var outstandingReplay: (id: UInt64, sentAt: ContinuousClock.Instant)?
     private var replayRequests: UInt64 = 0
@@ -75,8 +77,9 @@ public final class CRMStoreFollower {
 
     public init(
         database: CRMDatabase, source: Source, adminEndpoint: String, context: ZMQContext,
-        progress: CRMStoreProgress, logger: Logger
+        progress: CRMStoreProgress, boost: StorePriorityBoost? = nil, logger: Logger
     ) throws(ZMQError) {
+        self.boost = boost
         writer = CallCardWriter(database: database, pause: Self.pause(at: .background))
         self.progress = progress
         self.logger = logger
@@ -102,6 +105,7 @@ public final class CRMStoreFollower {
 
     /// Follows the stream until `shouldStop` returns true (checked every 100 ms), then writes what it holds.
     public func run(until shouldStop: () -> Bool) throws {
+        if let boost, let thread = currentKernelThreadID() { boost.register(thread: thread) }
         if let handoff {
             // The handoff has every event of the run from the first: nothing to fetch unless it drops some.
             try follow(handoff.stream, fetchingMissing: false)
@@ -193,6 +197,10 @@ public final class CRMStoreFollower {
     /// the daemon pauses intake for it or the replay buffer loses events it never wrote. Where a thread cannot
     /// come back from `idle`, it stays `background`.
     private func adjustPriority(backlog: Int, dropped: UInt64) {
+        if boost?.takeBoost() == true {
+            priority = .catchingUp
+            writer.pause = Self.pause(at: .catchingUp)
+        }
         guard let wanted = Self.priority(
             afterTaking: backlog, newlyDropped: dropped > droppedSeen, replaying: outstandingReplay != nil,
             idleIsReversible: ThreadPriority.idleIsReversible) else { return }
@@ -200,6 +208,7 @@ public final class CRMStoreFollower {
         guard wanted != priority else { return }
         priority = wanted
         wanted.applyToCurrentThread()
+        boost?.noteApplied(wanted)
         writer.pause = Self.pause(at: wanted)
     }
 

@@ -456,6 +456,45 @@ final class TemporaryCRM {
         }
     }
 
+    /// The routing thread raises a store thread left at `SCHED_IDLE` from outside it, once per idle spell; the
+    /// store learns it was raised (`takeBoost`). Without a registered thread, or while the store is not idle,
+    /// nothing happens.
+    @Test func theDaemonRaisesAnIdleStoreThreadFromOutside() throws {
+        let boost = StorePriorityBoost()
+        #expect(!boost.boost())
+        let policy = Mutex<Int32>(-1)
+        let (idle, raised, done) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let thread = Thread {
+            boost.register(thread: currentKernelThreadID() ?? 0)
+            ThreadPriority.catchingUp.applyToCurrentThread()
+            boost.noteApplied(.catchingUp)
+            idle.signal()
+            raised.wait()
+            ThreadPriority.idle.applyToCurrentThread()
+            boost.noteApplied(.idle)
+            idle.signal()
+            raised.wait()
+            policy.withLock { $0 = sched_getscheduler(0) }
+            done.signal()
+        }
+        thread.start()
+        idle.wait()
+        #expect(!boost.boost())
+        raised.signal()
+        idle.wait()
+        #expect(boost.boost())
+        #expect(!boost.boost())
+        raised.signal()
+        done.wait()
+        // Leaving SCHED_IDLE needs what the store's own way back needs (CAP_SYS_NICE or RLIMIT_NICE >= 10).
+        #expect((policy.withLock { $0 } == SCHED_OTHER) == ThreadPriority.idleIsReversible)
+        #expect(boost.takeBoost())
+        #expect(!boost.takeBoost())
+        // The calling thread's own id: one of this process's tasks.
+        let id = try #require(currentKernelThreadID())
+        #expect(FileManager.default.fileExists(atPath: "/proc/self/task/\(id)"))
+    }
+
     /// CAP_SYS_NICE (bit 23) among the effective capabilities in /proc/self/status.
     static var hasSysNiceCapability: Bool {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""

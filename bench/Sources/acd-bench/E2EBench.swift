@@ -19,6 +19,8 @@ struct E2EBench: ParsableCommand {
     @Option(help: "First rate tried, contacts per second; doubled until the target cannot keep up.") var startRate = 2_000
     @Option(help: "For profiling: only load acdd (or the relay) at this rate for --latency-run seconds.") var fixedRate: Int?
     @Flag(help: "With --fixed-rate: the CRM store on.") var crm = false
+    @Option(help: "With --fixed-rate: first load acdd at this rate for one step and let it settle, as the full run's steps do before its latency runs.")
+    var overloadFirst: Int?
     @Flag(name: .customLong("relay"), help: "With --fixed-rate: load the plain relay instead of acdd, for the transport's own latency at that rate.")
     var relayOnly = false
 
@@ -43,7 +45,16 @@ struct E2EBench: ParsableCommand {
             let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + store, tenant: "bench")
             try staff(daemon)
             let generator = LoadGenerator(target: daemon.loadTarget)
-            report(crm ? "acdd, CRM store on" : "acdd, CRM store off", try generator.run(rate: fixedRate, seconds: latencyRun))
+            let name = crm ? "acdd, CRM store on" : "acdd, CRM store off"
+            if let overloadFirst {
+                var before = try IntakePauses(of: daemon)
+                report(name + " (first)", try generator.run(rate: overloadFirst, seconds: step), try IntakePauses(of: daemon).since(before))
+                try settle(daemon)
+                before = try IntakePauses(of: daemon)
+                report(name, try generator.run(rate: fixedRate, seconds: latencyRun), try IntakePauses(of: daemon).since(before))
+            } else {
+                report(name, try generator.run(rate: fixedRate, seconds: latencyRun))
+            }
             let usage = daemon.usage()
             print("daemon: \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
             if crm { print("  \(try checkCallCards(daemon, crmPath: store[1]))") }
