@@ -246,7 +246,8 @@ public final class RoutingDaemon {
         let limit = UInt64(configuration.crmMaximumLagEvents)
         // A quarter of the way to a pause, an in-process store still at `SCHED_IDLE` is starved, not slow: raised
         // now, it catches up before intake has to wait for it.
-        if let crmStore, replay.lastSequence - min(crmStore.progress.writtenThrough(of: streamID), replay.lastSequence) >= limit / 4 {
+        if let crmStore, crmStore.isRunning,
+           replay.lastSequence - min(crmStore.progress.writtenThrough(of: streamID), replay.lastSequence) >= limit / 4 {
             crmStore.boost.boost()
         }
         if let since = intakePausedSince {

@@ -106,6 +106,8 @@ public final class CRMStoreFollower {
     /// Follows the stream until `shouldStop` returns true (checked every 100 ms), then writes what it holds.
     public func run(until shouldStop: () -> Bool) throws {
         if let boost, let thread = currentKernelThreadID() { boost.register(thread: thread) }
+        // A finished thread's id may name another thread later: the daemon must not raise that one.
+        defer { boost?.register(thread: 0) }
         if let handoff {
             // The handoff has every event of the run from the first: nothing to fetch unless it drops some.
             try follow(handoff.stream, fetchingMissing: false)

@@ -24,7 +24,7 @@ public final class StorePriorityBoost: Sendable {
         return true
     }
 
-    /// The store's thread says which thread it is, when it starts.
+    /// The store's thread says which thread it is when it starts, and 0 when it finishes.
     func register(thread id: Int32) {
         thread.store(id, ordering: .releasing)
     }
