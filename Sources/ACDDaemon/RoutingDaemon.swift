@@ -242,12 +242,11 @@ public final class RoutingDaemon {
     /// (the in-process one's database failed, logged where it failed) or went silent does not stop routing.
     private func updateIntake() -> Bool {
         guard crmStore != nil || !followingStores.isEmpty else { return true }
-        let lag = slowestStoreWrittenThrough().map { replay.lastSequence - min($0, replay.lastSequence) } ?? 0
+        let lag = slowestStoreWrittenThrough().map(eventsPublished(after:)) ?? 0
         let limit = UInt64(configuration.crmMaximumLagEvents)
         // A quarter of the way to a pause, an in-process store still at `SCHED_IDLE` is starved, not slow: raised
         // now, it catches up before intake has to wait for it.
-        if let crmStore, crmStore.isRunning,
-           replay.lastSequence - min(crmStore.progress.writtenThrough(of: streamID), replay.lastSequence) >= limit / 4 {
+        if let crmStore, crmStore.isRunning, eventsPublished(after: crmStore.progress.writtenThrough(of: streamID)) >= limit / 4 {
             crmStore.boost.boost()
         }
         if let since = intakePausedSince {
@@ -264,6 +263,11 @@ public final class RoutingDaemon {
             }
         }
         return intakePausedSince == nil
+    }
+
+    /// How many events were published after `sequence`: how far behind a store that has written through it is.
+    private func eventsPublished(after sequence: UInt64) -> UInt64 {
+        replay.lastSequence - min(sequence, replay.lastSequence)
     }
 
     /// How far the slowest CRM store the daemon waits for has written: the in-process one while it runs, and the

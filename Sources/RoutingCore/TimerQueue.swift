@@ -79,19 +79,16 @@ struct TimerQueue {
         lists[list].first += 1
         lists[list].count -= 1
         count -= 1
-        if lists[list].count == 0 {
+        if lists[list].count == 0 || lists[list].first == Self.segmentCapacity {
             lists[list].segments.removeFirst()
             lists[list].first = 0
             giveBack(segment)
+        }
+        if lists[list].count == 0 {
             heads.removeMin()
             listByDelay[delayOfList[list]] = nil
             unusedLists.append(list)
             return entry
-        }
-        if lists[list].first == Self.segmentCapacity {
-            lists[list].segments.removeFirst()
-            lists[list].first = 0
-            giveBack(segment)
         }
         // One sift instead of a pop and a push: the list's next timer takes its place at the top.
         let next = segments[Int(lists[list].segments[0])][lists[list].first]

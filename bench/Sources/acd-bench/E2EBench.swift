@@ -44,17 +44,14 @@ struct E2EBench: ParsableCommand {
             let store = crm ? ["--crm", scratch.appendingPathComponent("crm.sqlite").path] : []
             let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + store, tenant: "bench")
             try staff(daemon)
-            let generator = LoadGenerator(target: daemon.loadTarget)
             let name = crm ? "acdd, CRM store on" : "acdd, CRM store off"
             if let overloadFirst {
-                var before = try IntakePauses(of: daemon)
-                report(name + " (first)", try generator.run(rate: overloadFirst, seconds: step), try IntakePauses(of: daemon).since(before))
+                let (overloaded, pauses) = try loadCountingPauses(daemon, rate: overloadFirst, seconds: step)
+                report(name + " (first)", overloaded, pauses)
                 try settle(daemon)
-                before = try IntakePauses(of: daemon)
-                report(name, try generator.run(rate: fixedRate, seconds: latencyRun), try IntakePauses(of: daemon).since(before))
-            } else {
-                report(name, try generator.run(rate: fixedRate, seconds: latencyRun))
             }
+            let (result, pauses) = try loadCountingPauses(daemon, rate: fixedRate, seconds: latencyRun)
+            report(name, result, pauses)
             let usage = daemon.usage()
             print("daemon: \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
             if crm { print("  \(try checkCallCards(daemon, crmPath: store[1]))") }
@@ -130,14 +127,10 @@ struct E2EBench: ParsableCommand {
     private func measure(_ searches: [RateSearch]) throws -> [Measured] {
         var searches = searches
         /// Loads `target` once every target has settled, not only this one: a store still writing the last
-        /// overloaded step would take CPU from the next target's. Also returns the intake pauses the daemon made
-        /// for its store during the load: one pause holds every contact submitted meanwhile, and in a latency run
-        /// it alone can set the p99.
+        /// overloaded step would take CPU from the next target's.
         func run(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
             for search in searches { try settle(search.target) }
-            let before = try IntakePauses(of: target)
-            let result = try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: seconds)
-            return (result, try IntakePauses(of: target).since(before))
+            return try loadCountingPauses(target, rate: rate, seconds: seconds)
         }
         while searches.contains(where: { $0.nextRate != nil }) {
             for index in searches.indices {
@@ -157,6 +150,14 @@ struct E2EBench: ParsableCommand {
             }
         }
         return searches.indices.map { Measured(maximum: searches[$0].maximum, latency: latency[$0]) }
+    }
+
+    /// Loads `target`, and returns with the result the intake pauses the daemon made for its store meanwhile: one
+    /// pause holds every contact submitted during it, and in a latency run it alone can set the p99.
+    private func loadCountingPauses(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
+        let before = try IntakePauses(of: target)
+        let result = try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: seconds)
+        return (result, try IntakePauses(of: target).since(before))
     }
 
     /// Waits until acdd has nothing left of the previous step: no contact queued or ringing, and its CRM store has
