@@ -22,7 +22,7 @@ struct CoreBench: ParsableCommand {
 
     func run() throws {
         if hugePages { HugePages.restartWithHugePagesIfNeeded() }
-        let machineBefore = referenceLoopMilliseconds()
+        let machineBefore = MachineSpeed.measure()
         if curve {
             for agentCount in [1_000, 10_000, 100_000] {
                 for queuedCount in [1_000, 100_000, 1_000_000] {
@@ -35,7 +35,7 @@ struct CoreBench: ParsableCommand {
         }
         var scenario = try Scenario(agents: agents, skills: skills, queues: queues, queued: queued, relaxation: relaxation, seed: seed)
         var result = scenario.measure(decisions: decisions)
-        result.referenceLoopMilliseconds = (machineBefore, referenceLoopMilliseconds())
+        result.machine = (machineBefore, MachineSpeed.measure())
         print(result.line)
         print(result.json)
     }
@@ -51,13 +51,13 @@ struct BenchResult {
     var setupSeconds: Double
     /// Mean engine time per cycle (complete, accept, submit) by command, timers they fired included.
     var completeNs, acceptNs, submitNs: Int
-    /// `referenceLoopMilliseconds()` before and after the run: how fast the machine was meanwhile.
-    var referenceLoopMilliseconds = (before: 0.0, after: 0.0)
+    /// How fast the machine was meanwhile, measured before and after the run.
+    var machine = (before: MachineSpeed(loopMilliseconds: 0, memoryNanoseconds: 0), after: MachineSpeed(loopMilliseconds: 0, memoryNanoseconds: 0))
 
     var decisionsPerSecond: Double { Double(decisions) / seconds }
 
     var line: String {
-        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB huge pages=\(hugePagesMiB)MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s reference loop=\(referenceLoopMilliseconds.before)/\(referenceLoopMilliseconds.after)ms"
+        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB huge pages=\(hugePagesMiB)MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s reference loop=\(machine.before.loopMilliseconds)/\(machine.after.loopMilliseconds)ms memory=\(machine.before.memoryNanoseconds)/\(machine.after.memoryNanoseconds)ns"
     }
 
     var json: String {
@@ -65,7 +65,8 @@ struct BenchResult {
         {"bench":"core","agents":\(agents),"skills":\(skills),"queues":\(queues),"queued":\(queued),"decisions":\(decisions),\
         "decisions_per_sec":\(Int(decisionsPerSecond)),"p50_us":\(p50),"p90_us":\(p90),"p99_us":\(p99),"p999_us":\(p999),\
         "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB)),"huge_pages_mb":\(hugePagesMiB),\
-        "reference_loop_ms":[\(referenceLoopMilliseconds.before),\(referenceLoopMilliseconds.after)]}
+        "reference_loop_ms":[\(machine.before.loopMilliseconds),\(machine.after.loopMilliseconds)],\
+        "memory_latency_ns":[\(machine.before.memoryNanoseconds),\(machine.after.memoryNanoseconds)]}
         """
     }
 }

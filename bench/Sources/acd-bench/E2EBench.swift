@@ -32,8 +32,8 @@ struct E2EBench: ParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
 
-        let machineBefore = referenceLoopMilliseconds()
-        print("acd-bench e2e: \(agents) desktops, steps of \(step) s, machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, reference loop \(machineBefore) ms")
+        let machineBefore = MachineSpeed.measure()
+        print("acd-bench e2e: \(agents) desktops, steps of \(step) s, machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machineBefore.text)")
         if let fixedRate, relayOnly {
             let target = try Target.start(binaries.appendingPathComponent("acd-bench").path, ["relay", "--agents", "\(agents)"], tenant: "relay")
             report("relay", try LoadGenerator(target: target.loadTarget).run(rate: fixedRate, seconds: latencyRun))
@@ -76,8 +76,8 @@ struct E2EBench: ParsableCommand {
         let crmCheck = try checkCallCards(withCRM, crmPath: crmPath)
         for target in [relay, withCRM, withoutCRM] { target.stop() }
 
-        let machineAfter = referenceLoopMilliseconds()
-        print("reference loop: \(machineBefore) ms before, \(machineAfter) ms after")
+        let machineAfter = MachineSpeed.measure()
+        print("machine: \(machineBefore.text) before; \(machineAfter.text) after")
         func us(_ h: Histogram<UInt64>, _ p: Double) -> UInt64 { h.valueAtPercentile(p) }
         let half = acdd.latency[1].histogram, relayHalf = relayRun.latency[1].histogram
         print(String(format: "acdd (CRM on): %d contacts/s; relay %d; ratio %.2f; p99 at 50%%: %d us vs relay %d us (ratio %.2f)",
@@ -93,7 +93,8 @@ struct E2EBench: ParsableCommand {
             "ratio_throughput": (acdd.maximum / relayRun.maximum * 100).rounded() / 100,
             "ratio_p99": (Double(us(half, 99)) / Double(max(1, us(relayHalf, 99))) * 100).rounded() / 100,
             "rss_mb": Int(usage.peakMiB), "cpu_s": (usage.cpuSeconds * 10).rounded() / 10,
-            "reference_loop_ms": [machineBefore, machineAfter],
+            "reference_loop_ms": [machineBefore.loopMilliseconds, machineAfter.loopMilliseconds],
+            "memory_latency_ns": [machineBefore.memoryNanoseconds, machineAfter.memoryNanoseconds],
             "crm_store": ["on_contacts_per_sec": Int(acdd.maximum), "off_contacts_per_sec": Int(bare.maximum), "call_cards": crmCheck],
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))

@@ -1,3 +1,5 @@
+import RoutingCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,6 +51,55 @@ struct LatencySamples {
             return Double(sorted[max(index, 0)]) / 1000
         }
     }
+}
+
+/// How fast this machine is right now, taken before and after a benchmark: on this shared VM the same binary runs
+/// a third slower or faster from one spell to the next, and these tell which kind of spell a figure came from.
+struct MachineSpeed {
+    /// `referenceLoopMilliseconds()`: the core's own speed.
+    var loopMilliseconds: Double
+    /// `memoryLatencyNanoseconds()`: the wait for a read that misses the core's own caches.
+    var memoryNanoseconds: Double
+
+    static func measure() -> MachineSpeed {
+        MachineSpeed(loopMilliseconds: referenceLoopMilliseconds(), memoryNanoseconds: memoryLatencyNanoseconds())
+    }
+
+    var text: String { "reference loop \(loopMilliseconds) ms, memory \(memoryNanoseconds) ns" }
+}
+
+/// How long one read that misses the core's own caches takes right now, in nanoseconds: the best of three chases
+/// of a million dependent loads, one per 64-byte line, in random order through 8 MiB (four times the two cores'
+/// second-level caches, a quarter of the third-level cache). A routing decision waits on such reads (bench/README.md);
+/// the third-level cache that should serve them is shared with the host's other guests, and when they crowd it
+/// these reads take as long as reads from memory.
+func memoryLatencyNanoseconds() -> Double {
+    let lineCount = (8 << 20) / 64
+    let wordsPerLine = 64 / MemoryLayout<UInt32>.stride
+    let words = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: lineCount * wordsPerLine)
+    defer { words.deallocate() }
+    // One cycle through every line (Sattolo's shuffle), so that the chase cannot fall into a short loop that the
+    // caches would hold.
+    var order = Array(0..<UInt32(lineCount))
+    var random = SplitMix64(seed: 64)
+    for i in stride(from: lineCount - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i))) }
+    for k in 0..<lineCount { words[Int(order[k]) * wordsPerLine] = order[(k + 1) % lineCount] * UInt32(wordsPerLine) }
+    let steps = 1_000_000
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let start = monotonicNanoseconds()
+        if chase(words, steps: steps) == .max { print("memory chase reached the end") }
+        best = min(best, Double(monotonicNanoseconds() - start) / Double(steps))
+    }
+    return (best * 10).rounded() / 10
+}
+
+/// Each load's address is the value the previous one read: no two overlap, whatever the processor does.
+@inline(never)
+private func chase(_ words: UnsafeMutableBufferPointer<UInt32>, steps: Int) -> UInt32 {
+    var index: UInt32 = 0
+    for _ in 0..<steps { index = words[Int(index)] }
+    return index
 }
 
 /// How fast this machine runs a fixed single-thread loop right now, in milliseconds (the best of five runs).
