@@ -182,9 +182,13 @@ extension RoutingEngine {
             let ring = Int(membership.minStep)
             lanes[l].available[ring].insert(AvailableAgent(primary: primary, secondary: secondary, agent: agent, epoch: epoch))
             if lanes[l].available[ring].count > 4 * max(lanes[l].heapSizeAfterCompaction[ring], 32) {
-                let live = lanes[l].available[ring].unordered.filter { agents[Int($0.agent)].isLive && agents[Int($0.agent)].epoch == $0.epoch }
-                lanes[l].available[ring] = Heap(live)
-                lanes[l].heapSizeAfterCompaction[ring] = live.count
+                // In place: a fresh heap sized to the live entries was memory to fetch anew, and it grew again by
+                // copies as agents came back.
+                var heap = Heap<AvailableAgent>()
+                swap(&heap, &lanes[l].available[ring])
+                heap.removeAll { !isCurrent($0) }
+                lanes[l].heapSizeAfterCompaction[ring] = heap.count
+                swap(&heap, &lanes[l].available[ring])
             }
             if ring > 0, lanes[l].ringTimerDue[ring] == Self.noRingTimer { armRingTimer(lane: l, ring: ring) }
         }
