@@ -32,8 +32,11 @@ let package = Package(
             dependencies: [
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                "CPrefetch",
             ]
         ),
+        // The processor's prefetch hint, for `RoutingEngine.prepare(_:)`.
+        .target(name: "CPrefetch"),
         // YAML rule files -> validated RuleSet, with file:line diagnostics.
         .target(
             name: "RoutingRules",

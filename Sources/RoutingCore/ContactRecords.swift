@@ -22,6 +22,9 @@ struct ContactRecords {
         }
     }
 
+    /// Where the record at `slot` is, live or vacant: for `RoutingEngine.prepare(_:)`'s hints to the processor.
+    func address(_ slot: Int) -> UnsafeRawPointer { UnsafeRawPointer(records.address(slot)) }
+
     /// The record at `slot`, or nil if the slot is vacant: for the queries and checks, which may look anywhere.
     func live(_ slot: Int) -> ContactRecord? {
         records[slot].isVacant ? nil : records[slot]

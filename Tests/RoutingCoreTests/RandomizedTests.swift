@@ -196,6 +196,16 @@ struct LoggedCommand {
         #expect(replica.stateDigest() == original.stateDigest())
         #expect(replica.invariantViolations().isEmpty)
 
+        // A driver that prepares each next command before handing the engine this one changes nothing.
+        var prepared = try RoutingEngine(rules: rules, seed: 99)
+        var preparedEvents: [Event] = []
+        for (index, entry) in log.enumerated() {
+            if index + 1 < log.count { prepared.prepare(log[index + 1].command) }
+            preparedEvents += prepared.handle(entry.command, now: entry.at)
+        }
+        #expect(preparedEvents == originalEvents)
+        #expect(prepared.stateDigest() == original.stateDigest())
+
         // A different seed changes the random strategy's choices, and so the state.
         var other = try RoutingEngine(rules: rules, seed: 100)
         for entry in log { _ = other.handle(entry.command, now: entry.at) }

@@ -17,6 +17,8 @@ struct CoreBench: ParsableCommand {
     @Option(help: "Seed for the scenario and the engine.") var seed: UInt64 = 1
     @Flag(inversion: .prefixedNo, help: "Queues relax their skill requirement after 30 s and 90 s in queue.") var relaxation = true
     @Flag(help: "Also print the curve over 1k/10k/100k agents x 1k/100k/1M queued (200k decisions each).") var curve = false
+    @Flag(inversion: .prefixedNo, help: "Ask the engine to start loading the next completion's records (RoutingEngine.prepare) before each one.")
+    var prepare = true
     @Flag(inversion: .prefixedNo, help: "Run with glibc's heap on transparent huge pages (starts itself again with GLIBC_TUNABLES).")
     var hugePages = true
 
@@ -28,13 +30,13 @@ struct CoreBench: ParsableCommand {
                 for queuedCount in [1_000, 100_000, 1_000_000] {
                     var scenario = try Scenario(
                         agents: agentCount, skills: skills, queues: queues, queued: queuedCount, relaxation: relaxation, seed: seed)
-                    let result = scenario.measure(decisions: 200_000)
+                    let result = scenario.measure(decisions: 200_000, prepare: prepare)
                     print(result.line)
                 }
             }
         }
         var scenario = try Scenario(agents: agents, skills: skills, queues: queues, queued: queued, relaxation: relaxation, seed: seed)
-        var result = scenario.measure(decisions: decisions)
+        var result = scenario.measure(decisions: decisions, prepare: prepare)
         result.machine = (machineBefore, MachineSpeed.measure())
         print(result.line)
         print(result.json)
@@ -166,22 +168,29 @@ struct Scenario {
         _ = acceptOffers()
     }
 
-    mutating func measure(decisions target: Int) -> BenchResult {
+    private mutating func takeRandomBusy() -> (AgentID, ContactID)? {
+        guard !busy.isEmpty else { return nil }
+        let index = Int(random.next() % UInt64(busy.count))
+        busy.swapAt(index, busy.count - 1)
+        return busy.removeLast()
+    }
+
+    mutating func measure(decisions target: Int, prepare: Bool) -> BenchResult {
         var latencies = LatencySamples(capacity: target + 16)
         var decisions = 0
         engineNanoseconds = 0
         (completeNanoseconds, acceptNanoseconds, submitNanoseconds) = (0, 0, 0)
         var cycles = 0
-        while decisions < target, !busy.isEmpty {
+        // A random busy agent completes: the engine's decision is which contact that agent takes next. Each
+        // completion is drawn one cycle ahead, as a daemon holding a batch of requests knows the next one.
+        var next = takeRandomBusy()
+        while decisions < target, let (agent, contact) = next {
             cycles += 1
             clock = clock.adding(milliseconds: 1)
-            // A random busy agent completes: the engine's decision is which contact that agent takes next.
-            let index = Int(random.next() % UInt64(busy.count))
-            let (agent, contact) = busy[index]
-            busy.swapAt(index, busy.count - 1)
-            busy.removeLast()
+            next = takeRandomBusy()
             events.removeAll(keepingCapacity: true)
             let t0 = monotonicNanoseconds()
+            if prepare, let (nextAgent, nextContact) = next { engine.prepare(.complete(nextAgent, nextContact)) }
             engine.handle(.complete(agent, contact), now: clock, into: &events)
             let t1 = monotonicNanoseconds()
             engineNanoseconds += t1 - t0

@@ -1,0 +1,8 @@
+#ifndef ACD_CPREFETCH_H
+#define ACD_CPREFETCH_H
+
+/// Asks the processor to start loading the cache line at `address`, without waiting for it. Swift has no such
+/// hint of its own.
+static inline void acd_prefetch(const void *address) { __builtin_prefetch(address, 1, 3); }
+
+#endif
