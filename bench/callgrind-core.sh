@@ -6,7 +6,9 @@
 # its misses are the reads that go on to the shared L3 or to memory, tens of cycles each, which instruction
 # counts do not show. Slower (about 3 minutes), and as repeatable; its instruction count reads about 0.2 % below
 # the plain run's, so compare instruction counts between runs of the same mode. Huge pages stay off: callgrind
-# simulates no TLB, and the benchmark would otherwise start itself again outside valgrind.
+# simulates no TLB, and the benchmark would otherwise start itself again outside valgrind. So does
+# `RoutingEngine.prepare`: its reads fall outside `handle`, and callgrind does not model the loads it starts early,
+# so with it the counts would drop without a cycle saved.
 #   bench/callgrind-core.sh [--cache] [extra acd-bench core flags, e.g. --no-relaxation]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +24,7 @@ symbol='$s11RoutingCore0A6EngineV6handle_3now4intoyAA7CommandOn_AA7InstantVSayAA
 # The totals: Ir alone, or with --cache Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw.
 count() {
   valgrind --tool=callgrind "${cache[@]}" --collect-atstart=no "--toggle-collect=$symbol" \
-    --callgrind-out-file="$binary.$1.out" "$binary" core --no-huge-pages --decisions "$1" "${@:2}" >/dev/null 2>&1
+    --callgrind-out-file="$binary.$1.out" "$binary" core --no-huge-pages --no-prepare --decisions "$1" "${@:2}" >/dev/null 2>&1
   callgrind_annotate "$binary.$1.out" |
     awk '/PROGRAM TOTALS/ { for (i = 1; 2 * i < NF - 1; i++) { v = $(2 * i - 1); gsub(",", "", v); printf "%s ", v }; print "" }'
 }
