@@ -73,17 +73,27 @@ struct MachineSpeed {
 /// second-level caches, a quarter of the third-level cache). A routing decision waits on such reads (bench/README.md);
 /// the third-level cache that should serve them is shared with the host's other guests, and when they crowd it
 /// these reads take as long as reads from memory.
+///
+/// The lines are mapped apart from the heap, on huge pages where the kernel gives them (the engine's heap is, too):
+/// a block this large freed through `malloc` would raise glibc's threshold for mapping blocks apart, and the
+/// engine's arrays would then grow inside the heap, where freed memory stays resident.
 func memoryLatencyNanoseconds() -> Double {
     let lineCount = (8 << 20) / 64
     let wordsPerLine = 64 / MemoryLayout<UInt32>.stride
-    let words = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: lineCount * wordsPerLine)
-    defer { words.deallocate() }
-    // One cycle through every line (Sattolo's shuffle), so that the chase cannot fall into a short loop that the
-    // caches would hold.
-    var order = Array(0..<UInt32(lineCount))
+    let bytes = lineCount * 64
+    guard let mapping = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+          mapping != MAP_FAILED else { return .nan }
+    defer { munmap(mapping, bytes) }
+    _ = madvise(mapping, bytes, MADV_HUGEPAGE)
+    let words = UnsafeMutableBufferPointer(start: mapping.assumingMemoryBound(to: UInt32.self), count: lineCount * wordsPerLine)
+    // Line i's first word names the next line to read. Sattolo's shuffle of the identity leaves one cycle through
+    // every line, so that the chase cannot fall into a short loop that the caches would hold.
+    for line in 0..<lineCount { words[line * wordsPerLine] = UInt32(line) }
     var random = SplitMix64(seed: 64)
-    for i in stride(from: lineCount - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i))) }
-    for k in 0..<lineCount { words[Int(order[k]) * wordsPerLine] = order[(k + 1) % lineCount] * UInt32(wordsPerLine) }
+    for i in stride(from: lineCount - 1, to: 0, by: -1) {
+        words.swapAt(i * wordsPerLine, Int(random.next() % UInt64(i)) * wordsPerLine)
+    }
+    for line in 0..<lineCount { words[line * wordsPerLine] *= UInt32(wordsPerLine) }
     let steps = 1_000_000
     var best = Double.infinity
     for _ in 0..<3 {
