@@ -262,6 +262,58 @@ struct Client {
         #expect(daemon.stop() == 0)
     }
 
+    /// The daemon receives each desktop request before it answers the one ahead of it (to have the engine prepare
+    /// it): sent back to back, past a full outbox of 64, in both encodings and with garbage among them, every one
+    /// is still answered, in order, as if it had come alone.
+    @Test func pipelinedDesktopRequestsAreAnsweredInOrder() throws {
+        let session = try DaemonSession(RunningDaemon())
+        try session.addAgent("pia")
+        #expect(try session.agent("pia", .login(.init())).body == .ack(.init()))
+        // Equal callers are served oldest first: once ready, pia is offered them in this order, each when the last
+        // one's wrap-up ends.
+        let contacts = try (0..<60).map { _ in try session.queuedContact() }
+        // Sent on a socket still connecting, the requests wait in it and reach the daemon together, so that a turn
+        // finds more than an outbox's worth queued.
+        let desktop = try Client(session.context, session.daemon.endpoints["agents"]!)
+        var expected: [(requestID: String, acknowledged: Bool)] = []
+        func send(_ body: Acd_V1_AgentRequest.OneOf_Body, as encoding: WireEncoding = .binary) throws {
+            let requestID = "d\(expected.count)"
+            expected.append((requestID, true))
+            let request = Acd_V1_AgentRequest.with { $0.requestID = requestID; $0.agentID = "pia"; $0.body = body }
+            try desktop.socket.send([WireCodec.encode(request, as: encoding)])
+        }
+        try send(.ready(.init()))
+        // JSON first: the generated decoder reads a request from its reply's place, so a request answered from the
+        // wrong place (where the outbox fills up and is sent) gets a wrong reply; then binary, which the daemon
+        // decodes on receipt and prepares.
+        for (n, contact) in contacts.enumerated() {
+            let encoding: WireEncoding = n < contacts.count / 2 ? .json : .binary
+            try send(.accept(.with { $0.contactID = contact }), as: encoding)
+            try send(.complete(.with { $0.contactID = contact }), as: encoding)
+            if n % 7 == 2 {
+                expected.append(("", false))
+                try desktop.socket.send([[0xFF, 0x01, 0x02]])
+            }
+            try send(.endWrapUp(.with { $0.contactID = contact }), as: encoding)
+        }
+        for (requestID, acknowledged) in expected {
+            guard try desktop.socket.waitForMessage(timeout: 5_000), let frames = try desktop.socket.receive() else {
+                Issue.record("no reply to request \(requestID)")
+                return
+            }
+            let (reply, _) = try WireCodec.decode(frames.last!, as: Acd_V1_AgentReply.self)
+            #expect(reply.requestID == requestID)
+            if acknowledged {
+                #expect(reply.body == .ack(.init()), "\(requestID): \(reply)")
+            } else if case .error? = reply.body {} else {
+                Issue.record("garbage got \(reply)")
+            }
+        }
+        let statistics = try session.statistics()
+        #expect(statistics.queues.first { $0.queue == "general" }?.answered == Int64(contacts.count))
+        #expect(session.daemon.stop() == 0)
+    }
+
     @Test func anAgentWhoMissesOffersGoesNotReady() throws {
         let scratch = try ScratchDirectory()
         let rules = scratch.path("fast.yaml")
