@@ -53,13 +53,14 @@ struct BenchResult {
     var setupSeconds: Double
     /// Mean engine time per cycle (complete, accept, submit) by command, timers they fired included.
     var completeNs, acceptNs, submitNs: Int
-    /// How fast the machine was meanwhile, measured before and after the run.
-    var machine = (before: MachineSpeed(loopMilliseconds: 0, memoryNanoseconds: 0), after: MachineSpeed(loopMilliseconds: 0, memoryNanoseconds: 0))
+    /// How fast the machine was meanwhile, measured before and after the run; nil for a cell of the curve.
+    var machine: (before: MachineSpeed, after: MachineSpeed)?
 
     var decisionsPerSecond: Double { Double(decisions) / seconds }
 
     var line: String {
-        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB huge pages=\(hugePagesMiB)MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s reference loop=\(machine.before.loopMilliseconds)/\(machine.after.loopMilliseconds)ms memory=\(machine.before.memoryNanoseconds)/\(machine.after.memoryNanoseconds)ns"
+        "agents=\(agents) queued=\(queued) decisions/s=\(Int(decisionsPerSecond)) p50=\(p50)us p99=\(p99)us p99.9=\(p999)us max=\(max)us rss=\(Int(rssMiB))MiB huge pages=\(hugePagesMiB)MiB ns/cycle: complete=\(completeNs) accept=\(acceptNs) submit=\(submitNs) setup=\(String(format1: setupSeconds))s"
+            + (machine.map { " reference loop=\($0.before.loopMilliseconds)/\($0.after.loopMilliseconds)ms memory=\($0.before.memoryNanoseconds)/\($0.after.memoryNanoseconds)ns" } ?? "")
     }
 
     var json: String {
@@ -67,8 +68,8 @@ struct BenchResult {
         {"bench":"core","agents":\(agents),"skills":\(skills),"queues":\(queues),"queued":\(queued),"decisions":\(decisions),\
         "decisions_per_sec":\(Int(decisionsPerSecond)),"p50_us":\(p50),"p90_us":\(p90),"p99_us":\(p99),"p999_us":\(p999),\
         "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB)),"huge_pages_mb":\(hugePagesMiB),\
-        "reference_loop_ms":[\(machine.before.loopMilliseconds),\(machine.after.loopMilliseconds)],\
-        "memory_latency_ns":[\(machine.before.memoryNanoseconds),\(machine.after.memoryNanoseconds)]}
+        "reference_loop_ms":[\(machine?.before.loopMilliseconds ?? 0),\(machine?.after.loopMilliseconds ?? 0)],\
+        "memory_latency_ns":[\(machine?.before.memoryNanoseconds ?? 0),\(machine?.after.memoryNanoseconds ?? 0)]}
         """
     }
 }
