@@ -227,7 +227,7 @@ public final class RoutingDaemon {
         publishQueueStatistics()
         // A bounded batch per socket keeps one busy client from starving the others.
         for _ in 0..<256 where ready[0] { guard try serve(contacts, handle: handleContactRequest) else { break } }
-        if ready[1] { try serveAgentRequests(atMost: 256) }
+        for _ in 0..<256 where ready[1] { guard try serve(agents, handle: handleAgentRequest) else { break } }
         for _ in 0..<64 where ready[2] { guard try serve(admin, handle: handleAdminRequest) else { break } }
     }
 
@@ -343,45 +343,6 @@ public final class RoutingDaemon {
     /// held.
     private func serve(_ socket: ZMQSocket, handle: ([UInt8], inout [UInt8]) -> [Event]) throws -> Bool {
         guard let (slot, frameCount) = try outbox.receiveRequest(from: socket), frameCount >= 2 else { return false }
-        answer(slot: slot, frameCount: frameCount, handle: handle)
-        return true
-    }
-
-    /// Desktops' requests, each after the first received before the one ahead of it is answered: the engine is then
-    /// asked to start loading what the next one names (`RoutingEngine.prepare`), a contact and an agent the caches
-    /// have long lost, and those loads overlap the work of answering this one instead of waiting in turn
-    /// (bench/README.md, session 24). Answered in the order they came, as `serve` answers them.
-    private func serveAgentRequests(atMost limit: Int) throws {
-        guard var current = try outbox.receiveRequest(from: agents) else { return }
-        var currentFrame = hotAgentFrame(current)
-        for served in 1...limit {
-            var next: (slot: Int, frames: Int)?
-            // The request in hand is answered even if the next one cannot be received.
-            var receiveError: ZMQError?
-            if served < limit {
-                do { next = try outbox.receiveRequest(from: agents, ahead: 1) } catch { receiveError = error }
-            }
-            let nextFrame = next.flatMap(hotAgentFrame)
-            if case .command(let command)? = nextFrame?.action { engine.prepare(command) }
-            // A message without its routing frames has no one to answer, as in `serve`; it takes no reply's place.
-            if current.frames >= 2 {
-                let frame = currentFrame
-                answer(slot: current.slot, frameCount: current.frames) { payload, reply in
-                    handleAgentRequest(payload, decoded: frame, reply: &reply)
-                }
-            }
-            if let receiveError { throw receiveError }
-            guard let next else { return }
-            // The next request was received past the reply's place; the reply counted or the outbox sent, it goes
-            // to the place the next reply takes.
-            if next.slot != outbox.replyCount { outbox.replies.swapAt(next.slot, outbox.replyCount) }
-            current = (outbox.replyCount, next.frames)
-            currentFrame = nextFrame
-        }
-    }
-
-    /// Answers the request received in the outbox's reply `slot`; its payload is its last frame.
-    private func answer(slot: Int, frameCount: Int, handle: ([UInt8], inout [UInt8]) -> [Event]) {
         requestCount += 1
         fireTimers()
         let produced = handle(outbox.replies[slot].frames[frameCount - 1], &nextReply)
@@ -392,6 +353,7 @@ public final class RoutingDaemon {
         outbox.replyCount += 1
         publish(produced)
         if outbox.replyCount >= Self.requestsPerSend { sendOutbox() }
+        return true
     }
 
     /// At most this many requests' replies and events wait in the outbox. Only a saturated daemon fills it (at
@@ -537,17 +499,8 @@ public final class RoutingDaemon {
         return CustomerProfile(customerID: id ?? ani)
     }
 
-    /// The request in the outbox's reply `request.slot`, if it is of the kinds `AgentRequestFrame` decodes.
-    private func hotAgentFrame(_ request: (slot: Int, frames: Int)) -> AgentRequestFrame? {
-        guard request.frames >= 2 else { return nil }
-        let payload = outbox.replies[request.slot].frames[request.frames - 1]
-        guard payload.count <= configuration.maximumMessageBytes else { return nil }
-        return AgentRequestFrame(binary: payload)
-    }
-
-    /// `decoded` is the payload as `hotAgentFrame` read it, nil if it could not.
-    private func handleAgentRequest(_ payload: [UInt8], decoded: AgentRequestFrame?, reply: inout [UInt8]) -> [Event] {
-        if let frame = decoded {
+    private func handleAgentRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
+        if payload.count <= configuration.maximumMessageBytes, let frame = AgentRequestFrame(binary: payload) {
             let (failure, produced) = answer(frame.action, from: frame.agentID)
             if let failure {
                 reply = WireCodec.encode(Acd_V1_AgentReply(requestID: frame.requestID, error: failure), as: .binary)
@@ -764,14 +717,12 @@ private struct Outbox {
 
     /// Receives a request from `socket` into the next reply's frames; returns that reply's index and its number of
     /// frames, or nil when none was queued. The reply counts once the caller has put its payload in.
-    /// `ahead` places past the next reply's: a request received while the one before it is not answered yet.
-    mutating func receiveRequest(from socket: ZMQSocket, ahead: Int = 0) throws(ZMQError) -> (slot: Int, frames: Int)? {
-        let slot = replyCount + ahead
-        while slot >= replies.count { replies.append(Reply(socket: socket, frames: [], count: 0)) }
-        guard let count = try socket.receive(into: &replies[slot].frames, dontWait: true) else { return nil }
-        replies[slot].socket = socket
-        replies[slot].count = count
-        return (slot, count)
+    mutating func receiveRequest(from socket: ZMQSocket) throws(ZMQError) -> (slot: Int, frames: Int)? {
+        if replyCount == replies.count { replies.append(Reply(socket: socket, frames: [], count: 0)) }
+        guard let count = try socket.receive(into: &replies[replyCount].frames, dontWait: true) else { return nil }
+        replies[replyCount].socket = socket
+        replies[replyCount].count = count
+        return (replyCount, count)
     }
 
     mutating func removeAll() {

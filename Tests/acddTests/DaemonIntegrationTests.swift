@@ -262,9 +262,8 @@ struct Client {
         #expect(daemon.stop() == 0)
     }
 
-    /// The daemon receives each desktop request before it answers the one ahead of it (to have the engine prepare
-    /// it): sent back to back, past a full outbox of 64, in both encodings and with garbage among them, every one
-    /// is still answered, in order, as if it had come alone.
+    /// Desktop requests sent back to back, past a full outbox of 64 (sent mid-turn), in both encodings and with
+    /// garbage among them, are each answered, in order, as if they had come alone.
     @Test func pipelinedDesktopRequestsAreAnsweredInOrder() throws {
         let session = try DaemonSession(RunningDaemon())
         try session.addAgent("pia")
@@ -283,9 +282,7 @@ struct Client {
             try desktop.socket.send([WireCodec.encode(request, as: encoding)])
         }
         try send(.ready(.init()))
-        // JSON first: the generated decoder reads a request from its reply's place, so a request answered from the
-        // wrong place (where the outbox fills up and is sent) gets a wrong reply; then binary, which the daemon
-        // decodes on receipt and prepares.
+        // JSON first, then binary: the generated decoder and the hand-written one.
         for (n, contact) in contacts.enumerated() {
             let encoding: WireEncoding = n < contacts.count / 2 ? .json : .binary
             try send(.accept(.with { $0.contactID = contact }), as: encoding)

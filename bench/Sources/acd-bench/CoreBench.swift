@@ -183,7 +183,7 @@ struct Scenario {
         (completeNanoseconds, acceptNanoseconds, submitNanoseconds) = (0, 0, 0)
         var cycles = 0
         // A random busy agent completes: the engine's decision is which contact that agent takes next. Each
-        // completion is drawn one cycle ahead, as a daemon holding a batch of requests knows the next one.
+        // completion is drawn one cycle ahead, as a driver holding a batch of commands knows the next one.
         var next = takeRandomBusy()
         while decisions < target, let (agent, contact) = next {
             cycles += 1
