@@ -51,6 +51,8 @@ struct BenchResult {
     /// Of the resident memory, what is on transparent huge pages.
     var hugePagesMiB: Int
     var setupSeconds: Double
+    /// Whether each completion was prepared (`RoutingEngine.prepare`) before its turn.
+    var prepared: Bool
     /// Mean engine time per cycle (complete, accept, submit) by command, timers they fired included.
     var completeNs, acceptNs, submitNs: Int
     /// How fast the machine was meanwhile, measured before and after the run; nil for a cell of the curve.
@@ -67,7 +69,7 @@ struct BenchResult {
         """
         {"bench":"core","agents":\(agents),"skills":\(skills),"queues":\(queues),"queued":\(queued),"decisions":\(decisions),\
         "decisions_per_sec":\(Int(decisionsPerSecond)),"p50_us":\(p50),"p90_us":\(p90),"p99_us":\(p99),"p999_us":\(p999),\
-        "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB)),"huge_pages_mb":\(hugePagesMiB),\
+        "max_us":\(max),"rss_mb":\(Int(rssMiB)),"peak_rss_mb":\(Int(peakRssMiB)),"huge_pages_mb":\(hugePagesMiB),"prepared":\(prepared),\
         "reference_loop_ms":[\(machine?.before.loopMilliseconds ?? 0),\(machine?.after.loopMilliseconds ?? 0)],\
         "memory_latency_ns":[\(machine?.before.memoryNanoseconds ?? 0),\(machine?.after.memoryNanoseconds ?? 0)]}
         """
@@ -224,7 +226,7 @@ struct Scenario {
             decisions: decisions, seconds: Double(engineNanoseconds) / 1e9,
             p50: p[0], p90: p[1], p99: p[2], p999: p[3], max: p[4], rssMiB: memory.current, peakRssMiB: memory.peak,
             hugePagesMiB: HugePages.anonymousHugePagesMiB(),
-            setupSeconds: setupSeconds, completeNs: Int(completeNanoseconds) / max(cycles, 1),
+            setupSeconds: setupSeconds, prepared: prepare, completeNs: Int(completeNanoseconds) / max(cycles, 1),
             acceptNs: Int(acceptNanoseconds) / max(cycles, 1), submitNs: Int(submitNanoseconds) / max(cycles, 1))
     }
 }
