@@ -72,6 +72,17 @@ struct E2EBench: ParsableCommand {
             RateSearch(name: "acdd, CRM store off", target: withoutCRM, startRate: startRate),
         ])
         let (relayRun, acdd, bare) = (measured[0], measured[1], measured[2])
+        // Each target's 50 % above is a rate of its own, the relay's the highest: at acdd's, the same load on all
+        // three tells what the transport and the generator alone give, what routing adds, and what the store adds.
+        let sameRate = max(1, Int(acdd.maximum * 0.5))
+        let sameRateTargets = [("relay", relay), ("acdd, CRM store off", withoutCRM), ("acdd, CRM store on", withCRM)]
+        var sameRateP99: [UInt64] = []
+        for (name, target) in sameRateTargets {
+            let (result, pauses) = try loadSettled(target, among: [relay, withCRM, withoutCRM], rate: sameRate, seconds: latencyRun)
+            print("  \(name) at the store-on 50 % rate:", terminator: "")
+            report("", result, pauses)
+            sameRateP99.append(result.histogram.valueAtPercentile(99))
+        }
         let usage = withCRM.usage()
         let crmCheck = try checkCallCards(withCRM, crmPath: crmPath)
         for target in [relay, withCRM, withoutCRM] { target.stop() }
@@ -83,6 +94,7 @@ struct E2EBench: ParsableCommand {
         print(String(format: "acdd (CRM on): %d contacts/s; relay %d; ratio %.2f; p99 at 50%%: %d us vs relay %d us (ratio %.2f)",
                      Int(acdd.maximum), Int(relayRun.maximum), acdd.maximum / relayRun.maximum,
                      us(half, 99), us(relayHalf, 99), Double(us(half, 99)) / Double(max(1, us(relayHalf, 99)))))
+        print("p99 at \(sameRate)/s, one after the other: relay \(sameRateP99[0]) us, store off \(sameRateP99[1]) us, store on \(sameRateP99[2]) us")
         print(String(format: "CRM store off: %d contacts/s (store on costs %.0f%%); %@", Int(bare.maximum),
                      100 * (1 - acdd.maximum / bare.maximum), crmCheck))
         print("daemon (CRM on run): \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
@@ -96,6 +108,11 @@ struct E2EBench: ParsableCommand {
             "reference_loop_ms": [machineBefore.loopMilliseconds, machineAfter.loopMilliseconds],
             "memory_latency_ns": [machineBefore.memoryNanoseconds, machineAfter.memoryNanoseconds],
             "crm_store": ["on_contacts_per_sec": Int(acdd.maximum), "off_contacts_per_sec": Int(bare.maximum), "call_cards": crmCheck],
+            "same_rate": [
+                "contacts_per_sec": sameRate, "relay_p99_us": sameRateP99[0], "store_off_p99_us": sameRateP99[1],
+                "store_on_p99_us": sameRateP99[2],
+                "ratio_p99": (Double(sameRateP99[2]) / Double(max(1, sameRateP99[0])) * 100).rounded() / 100,
+            ],
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
     }
@@ -127,11 +144,9 @@ struct E2EBench: ParsableCommand {
     /// it; the targets take turns at every step.
     private func measure(_ searches: [RateSearch]) throws -> [Measured] {
         var searches = searches
-        /// Loads `target` once every target has settled, not only this one: a store still writing the last
-        /// overloaded step would take CPU from the next target's.
+        let targets = searches.map(\.target)
         func run(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
-            for search in searches { try settle(search.target) }
-            return try loadCountingPauses(target, rate: rate, seconds: seconds)
+            try loadSettled(target, among: targets, rate: rate, seconds: seconds)
         }
         while searches.contains(where: { $0.nextRate != nil }) {
             for index in searches.indices {
@@ -151,6 +166,13 @@ struct E2EBench: ParsableCommand {
             }
         }
         return searches.indices.map { Measured(maximum: searches[$0].maximum, latency: latency[$0]) }
+    }
+
+    /// Loads `target` once every one of `targets` has settled, not only this one: a store still writing the last
+    /// overloaded step would take CPU from the next target's.
+    private func loadSettled(_ target: Target, among targets: [Target], rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
+        for other in targets { try settle(other) }
+        return try loadCountingPauses(target, rate: rate, seconds: seconds)
     }
 
     /// Loads `target`, and returns with the result the intake pauses the daemon made for its store meanwhile: one
