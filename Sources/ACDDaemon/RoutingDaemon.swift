@@ -598,6 +598,7 @@ public final class RoutingDaemon {
                 $0.crmWrittenThrough = crmStore.progress.writtenThrough
                 $0.crmHandoffDropped = crmStore.handoff.droppedEvents
                 $0.crmLostEvents = crmStore.progress.lostEvents
+                $0.crmStoreCompetingMs = crmStore.boost.competingMilliseconds
             }
             let now = ContinuousClock.now
             $0.crmIntakePauses = intakePauses

@@ -783,45 +783,51 @@ public nonisolated struct Acd_V1_StoreProgress: Sendable {
   public init() {}
 }
 
-public nonisolated struct Acd_V1_AdminReply: Sendable {
+public nonisolated struct Acd_V1_AdminReply: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var requestID: String = String()
+  public var requestID: String {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
 
-  public var body: Acd_V1_AdminReply.OneOf_Body? = nil
+  public var body: OneOf_Body? {
+    get {return _storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
 
   public var ack: Acd_V1_Ack {
     get {
-      if case .ack(let v)? = body {return v}
+      if case .ack(let v)? = _storage._body {return v}
       return Acd_V1_Ack()
     }
-    set {body = .ack(newValue)}
+    set {_uniqueStorage()._body = .ack(newValue)}
   }
 
   public var error: Acd_V1_Error {
     get {
-      if case .error(let v)? = body {return v}
+      if case .error(let v)? = _storage._body {return v}
       return Acd_V1_Error()
     }
-    set {body = .error(newValue)}
+    set {_uniqueStorage()._body = .error(newValue)}
   }
 
   public var statistics: Acd_V1_Statistics {
     get {
-      if case .statistics(let v)? = body {return v}
+      if case .statistics(let v)? = _storage._body {return v}
       return Acd_V1_Statistics()
     }
-    set {body = .statistics(newValue)}
+    set {_uniqueStorage()._body = .statistics(newValue)}
   }
 
   public var eventBatch: Acd_V1_EventBatch {
     get {
-      if case .eventBatch(let v)? = body {return v}
+      if case .eventBatch(let v)? = _storage._body {return v}
       return Acd_V1_EventBatch()
     }
-    set {body = .eventBatch(newValue)}
+    set {_uniqueStorage()._body = .eventBatch(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -835,6 +841,8 @@ public nonisolated struct Acd_V1_AdminReply: Sendable {
   }
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Acd_V1_EventBatch: Sendable {
@@ -926,6 +934,11 @@ public nonisolated struct Acd_V1_DaemonStatistics: Sendable {
 
   /// The CRM stores running as their own processes that reported their progress (StoreProgress), by name.
   public var followingStores: [Acd_V1_FollowingStore] = []
+
+  /// How long the in-process CRM store has run at an ordinary priority, competing with routing for the CPU: it
+  /// writes on the machine's spare CPU (SCHED_IDLE) while that keeps up, and competes once it falls behind. Growing
+  /// at a steady load, it says the machine has no CPU to spare for the store; routing's latency then suffers.
+  public var crmStoreCompetingMs: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2992,103 +3005,141 @@ nonisolated extension Acd_V1_AdminReply: SwiftProtobuf.Message, SwiftProtobuf._M
   public static let protoMessageName: String = _protobuf_package + ".AdminReply"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}ack\0\u{1}error\0\u{1}statistics\0\u{3}event_batch\0")
 
+  fileprivate class _StorageClass {
+    var _requestID: String = String()
+    var _body: Acd_V1_AdminReply.OneOf_Body?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _requestID = source._requestID
+      _body = source._body
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
-      case 2: try {
-        var v: Acd_V1_Ack?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .ack(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._requestID) }()
+        case 2: try {
+          var v: Acd_V1_Ack?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .ack(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .ack(v)
+          }
+        }()
+        case 3: try {
+          var v: Acd_V1_Error?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .error(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .error(v)
+          }
+        }()
+        case 4: try {
+          var v: Acd_V1_Statistics?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .statistics(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .statistics(v)
+          }
+        }()
+        case 5: try {
+          var v: Acd_V1_EventBatch?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .eventBatch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .eventBatch(v)
+          }
+        }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .ack(v)
-        }
-      }()
-      case 3: try {
-        var v: Acd_V1_Error?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .error(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .error(v)
-        }
-      }()
-      case 4: try {
-        var v: Acd_V1_Statistics?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .statistics(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .statistics(v)
-        }
-      }()
-      case 5: try {
-        var v: Acd_V1_EventBatch?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .eventBatch(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .eventBatch(v)
-        }
-      }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.requestID.isEmpty {
-      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
-    }
-    switch self.body {
-    case .ack?: try {
-      guard case .ack(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    }()
-    case .error?: try {
-      guard case .error(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    case .statistics?: try {
-      guard case .statistics(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    }()
-    case .eventBatch?: try {
-      guard case .eventBatch(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    }()
-    case nil: break
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._requestID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requestID, fieldNumber: 1)
+      }
+      switch _storage._body {
+      case .ack?: try {
+        guard case .ack(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      }()
+      case .error?: try {
+        guard case .error(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      case .statistics?: try {
+        guard case .statistics(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      }()
+      case .eventBatch?: try {
+        guard case .eventBatch(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      }()
+      case nil: break
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Acd_V1_AdminReply, rhs: Acd_V1_AdminReply) -> Bool {
-    if lhs.requestID != rhs.requestID {return false}
-    if lhs.body != rhs.body {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._body != rhs_storage._body {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3185,7 +3236,7 @@ nonisolated extension Acd_V1_Statistics: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DaemonStatistics"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0\u{3}crm_handoff_dropped\0\u{3}crm_lost_events\0\u{3}crm_intake_pauses\0\u{3}crm_intake_paused_ms\0\u{3}following_stores\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stream_id\0\u{3}last_sequence\0\u{1}requests\0\u{1}errors\0\u{3}customers_cached\0\u{3}customer_hits\0\u{3}customer_misses\0\u{3}crm_written_through\0\u{3}crm_handoff_dropped\0\u{3}crm_lost_events\0\u{3}crm_intake_pauses\0\u{3}crm_intake_paused_ms\0\u{3}following_stores\0\u{3}crm_store_competing_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3206,6 +3257,7 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
       case 11: try { try decoder.decodeSingularUInt64Field(value: &self.crmIntakePauses) }()
       case 12: try { try decoder.decodeSingularUInt64Field(value: &self.crmIntakePausedMs) }()
       case 13: try { try decoder.decodeRepeatedMessageField(value: &self.followingStores) }()
+      case 14: try { try decoder.decodeSingularUInt64Field(value: &self.crmStoreCompetingMs) }()
       default: break
       }
     }
@@ -3251,6 +3303,9 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if !self.followingStores.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.followingStores, fieldNumber: 13)
     }
+    if self.crmStoreCompetingMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.crmStoreCompetingMs, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3268,6 +3323,7 @@ nonisolated extension Acd_V1_DaemonStatistics: SwiftProtobuf.Message, SwiftProto
     if lhs.crmIntakePauses != rhs.crmIntakePauses {return false}
     if lhs.crmIntakePausedMs != rhs.crmIntakePausedMs {return false}
     if lhs.followingStores != rhs.followingStores {return false}
+    if lhs.crmStoreCompetingMs != rhs.crmStoreCompetingMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

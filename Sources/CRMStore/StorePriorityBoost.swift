@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
-/// Lets the routing thread raise an in-process CRM store that fell behind while at `ThreadPriority.idle`.
+/// Lets the routing thread raise an in-process CRM store that fell behind while at `ThreadPriority.idle`, and
+/// keeps how long the store has run at another priority than `idle`, competing with routing for the CPU.
 ///
 /// The store leaves `idle` for `catchingUp` itself once it takes a large backlog, but it must run to take one. On
 /// a machine kept busy, by load or by the kernel writing back what an overloaded spell left, a thread at
@@ -11,6 +15,11 @@ public final class StorePriorityBoost: Sendable {
     private let thread = Atomic<Int32>(0)
     private let idle = Atomic<Bool>(false)
     private let boosted = Atomic<Bool>(false)
+    /// When the store last left `idle` (monotonic nanoseconds), 0 while it is at `idle`; and the time of the
+    /// spells away from `idle` that have ended. Atomics, not a lock: the store at `SCHED_IDLE`, preempted while
+    /// holding one, would hold up the routing thread reading the statistics.
+    private let competingSince = Atomic<UInt64>(0)
+    private let competedNanoseconds = Atomic<UInt64>(0)
 
     public init() {}
 
@@ -20,8 +29,17 @@ public final class StorePriorityBoost: Sendable {
         let id = thread.load(ordering: .acquiring)
         guard id != 0, idle.exchange(false, ordering: .acquiringAndReleasing) else { return false }
         ThreadPriority.catchingUp.apply(toThread: id)
+        startCompeting()
         boosted.store(true, ordering: .releasing)
         return true
+    }
+
+    /// How long the store has run at another priority than `idle`, the spell under way included: 0 while the
+    /// machine's spare CPU is enough for it, growing when it has to compete with routing to keep up.
+    public var competingMilliseconds: UInt64 {
+        let since = competingSince.load(ordering: .acquiring)
+        let current = since == 0 ? 0 : Self.monotonicNanoseconds() &- since
+        return (competedNanoseconds.load(ordering: .acquiring) + current) / 1_000_000
     }
 
     /// The store's thread says which thread it is when it starts, and 0 when it finishes.
@@ -31,7 +49,23 @@ public final class StorePriorityBoost: Sendable {
 
     /// The store's thread took `priority`.
     func noteApplied(_ priority: ThreadPriority) {
+        if priority == .idle {
+            let since = competingSince.exchange(0, ordering: .acquiringAndReleasing)
+            if since != 0 { competedNanoseconds.add(Self.monotonicNanoseconds() &- since, ordering: .releasing) }
+        } else {
+            startCompeting()
+        }
         idle.store(priority == .idle, ordering: .releasing)
+    }
+
+    private func startCompeting() {
+        _ = competingSince.compareExchange(expected: 0, desired: Self.monotonicNanoseconds(), ordering: .acquiringAndReleasing)
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
     /// Whether the daemon raised the store since the last call: it is at `catchingUp` now, whatever it chose last.

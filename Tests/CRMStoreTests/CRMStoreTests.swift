@@ -495,6 +495,44 @@ final class TemporaryCRM {
         #expect(FileManager.default.fileExists(atPath: "/proc/self/task/\(id)"))
     }
 
+    /// The time away from `idle` adds up over spells, whoever ended `idle` (the store itself or the routing
+    /// thread's raise), the spell under way included, and stands still while the store is at `idle`.
+    @Test func timeAwayFromIdleAddsUpAndStandsStillAtIdle() throws {
+        let boost = StorePriorityBoost()
+        #expect(boost.competingMilliseconds == 0)
+        boost.noteApplied(.catchingUp)
+        usleep(30_000)
+        let during = boost.competingMilliseconds
+        #expect(during >= 30, "the spell under way counts")
+        boost.noteApplied(.idle)
+        let first = boost.competingMilliseconds
+        #expect(first >= during)
+        usleep(20_000)
+        #expect(boost.competingMilliseconds == first, "nothing is added at idle")
+        let (ready, raised, done) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let thread = Thread {
+            boost.register(thread: currentKernelThreadID() ?? 0)
+            ThreadPriority.idle.applyToCurrentThread()
+            ready.signal()
+            raised.wait()  // alive while it is raised: its id names no other thread
+            boost.register(thread: 0)
+            done.signal()
+        }
+        thread.start()
+        ready.wait()
+        #expect(boost.boost(), "the raise from outside starts a spell")
+        raised.signal()
+        done.wait()
+        usleep(20_000)
+        boost.noteApplied(.idle)
+        #expect(boost.competingMilliseconds >= first + 20)
+        boost.noteApplied(.background)
+        usleep(10_000)
+        boost.noteApplied(.catchingUp)  // the same spell: its start stays
+        boost.noteApplied(.idle)
+        #expect(boost.competingMilliseconds >= first + 30)
+    }
+
     /// CAP_SYS_NICE (bit 23) among the effective capabilities in /proc/self/status.
     static var hasSysNiceCapability: Bool {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""

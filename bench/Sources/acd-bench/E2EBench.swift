@@ -41,20 +41,20 @@ struct E2EBench: ParsableCommand {
             return
         }
         if let fixedRate {
-            let store = crm ? ["--crm", scratch.appendingPathComponent("crm.sqlite").path] : []
-            let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + store, tenant: "bench")
+            let storeArguments = crm ? ["--crm", scratch.appendingPathComponent("crm.sqlite").path] : []
+            let daemon = try Target.start(binaries.appendingPathComponent("acdd").path, daemonArguments(rules) + storeArguments, tenant: "bench")
             try staff(daemon)
             let name = crm ? "acdd, CRM store on" : "acdd, CRM store off"
             if let overloadFirst {
-                let (overloaded, pauses) = try loadCountingPauses(daemon, rate: overloadFirst, seconds: step)
-                report(name + " (first)", overloaded, pauses)
+                let (overloaded, store) = try loadWatchingStore(daemon, rate: overloadFirst, seconds: step)
+                report(name + " (first)", overloaded, store)
                 try settle(daemon)
             }
-            let (result, pauses) = try loadCountingPauses(daemon, rate: fixedRate, seconds: latencyRun)
-            report(name, result, pauses)
+            let (result, store) = try loadWatchingStore(daemon, rate: fixedRate, seconds: latencyRun)
+            report(name, result, store)
             let usage = daemon.usage()
             print("daemon: \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
-            if crm { print("  \(try checkCallCards(daemon, crmPath: store[1]))") }
+            if crm { print("  \(try checkCallCards(daemon, crmPath: storeArguments[1]))") }
             daemon.stop()
             return
         }
@@ -78,9 +78,9 @@ struct E2EBench: ParsableCommand {
         let sameRateTargets = [("relay", relay), ("acdd, CRM store off", withoutCRM), ("acdd, CRM store on", withCRM)]
         var sameRateP99: [UInt64] = []
         for (name, target) in sameRateTargets {
-            let (result, pauses) = try loadSettled(target, among: [relay, withCRM, withoutCRM], rate: sameRate, seconds: latencyRun)
+            let (result, store) = try loadSettled(target, among: [relay, withCRM, withoutCRM], rate: sameRate, seconds: latencyRun)
             print("  \(name) at the store-on 50 % rate:", terminator: "")
-            report("", result, pauses)
+            report("", result, store)
             sameRateP99.append(result.histogram.valueAtPercentile(99))
         }
         let usage = withCRM.usage()
@@ -145,23 +145,23 @@ struct E2EBench: ParsableCommand {
     private func measure(_ searches: [RateSearch]) throws -> [Measured] {
         var searches = searches
         let targets = searches.map(\.target)
-        func run(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
+        func run(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, StoreInterference) {
             try loadSettled(target, among: targets, rate: rate, seconds: seconds)
         }
         while searches.contains(where: { $0.nextRate != nil }) {
             for index in searches.indices {
                 guard let rate = searches[index].nextRate else { continue }
-                let (result, pauses) = try run(searches[index].target, rate: rate, seconds: step)
-                report(searches[index].name, result, pauses)
+                let (result, store) = try run(searches[index].target, rate: rate, seconds: step)
+                report(searches[index].name, result, store)
                 searches[index].record(rate: rate, sustained: result.sustained)
             }
         }
         var latency = [[LoadGenerator.Result]](repeating: [], count: searches.count)
         for share in [0.25, 0.5, 0.9] {
             for (index, search) in searches.enumerated() {
-                let (result, pauses) = try run(search.target, rate: max(1, Int(search.maximum * share)), seconds: latencyRun)
+                let (result, store) = try run(search.target, rate: max(1, Int(search.maximum * share)), seconds: latencyRun)
                 print("  \(search.name) at \(Int(share * 100))% of \(Int(search.maximum))/s:", terminator: "")
-                report("", result, pauses)
+                report("", result, store)
                 latency[index].append(result)
             }
         }
@@ -170,17 +170,18 @@ struct E2EBench: ParsableCommand {
 
     /// Loads `target` once every one of `targets` has settled, not only this one: a store still writing the last
     /// overloaded step would take CPU from the next target's.
-    private func loadSettled(_ target: Target, among targets: [Target], rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
+    private func loadSettled(_ target: Target, among targets: [Target], rate: Int, seconds: Double) throws -> (LoadGenerator.Result, StoreInterference) {
         for other in targets { try settle(other) }
-        return try loadCountingPauses(target, rate: rate, seconds: seconds)
+        return try loadWatchingStore(target, rate: rate, seconds: seconds)
     }
 
-    /// Loads `target`, and returns with the result the intake pauses the daemon made for its store meanwhile: one
-    /// pause holds every contact submitted during it, and in a latency run it alone can set the p99.
-    private func loadCountingPauses(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, IntakePauses) {
-        let before = try IntakePauses(of: target)
+    /// Loads `target`, and returns with the result what the daemon's CRM store took from routing meanwhile: its
+    /// intake pauses (one holds every contact submitted during it, and in a latency run it alone can set the p99)
+    /// and the time the store competed for the CPU.
+    private func loadWatchingStore(_ target: Target, rate: Int, seconds: Double) throws -> (LoadGenerator.Result, StoreInterference) {
+        let before = try StoreInterference(of: target)
         let result = try LoadGenerator(target: target.loadTarget).run(rate: rate, seconds: seconds)
-        return (result, try IntakePauses(of: target).since(before))
+        return (result, try StoreInterference(of: target).since(before))
     }
 
     /// Waits until acdd has nothing left of the previous step: no contact queued or ringing, and its CRM store has
@@ -202,29 +203,34 @@ struct E2EBench: ParsableCommand {
         if waited > .milliseconds(200) { print("  (waited \(waited.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))) for acdd to finish the previous step)") }
     }
 
-    private func report(_ name: String, _ r: LoadGenerator.Result, _ pauses: IntakePauses = IntakePauses()) {
+    private func report(_ name: String, _ r: LoadGenerator.Result, _ store: StoreInterference = StoreInterference()) {
         let h = r.histogram
-        let paused = pauses.count > 0 ? ", intake paused \(pauses.count) times (\(pauses.milliseconds) ms ended)" : ""
+        var paused = store.pauses > 0 ? ", intake paused \(store.pauses) times (\(store.pausedMilliseconds) ms ended)" : ""
+        if store.competingMilliseconds > 0 { paused += ", store competing \(store.competingMilliseconds) ms" }
         print("  \(name) \(r.rate)/s: handled \(r.handled)/\(r.sent) (\(Int(r.perSecond))/s), submit-to-offer us p50 \(h.valueAtPercentile(50)) p90 \(h.valueAtPercentile(90)) p99 \(h.valueAtPercentile(99)) p99.9 \(h.valueAtPercentile(99.9)) max \(h.max)\(r.refused > 0 ? ", refused \(r.refused)" : "")\(paused)\(r.sustained ? "" : "  NOT SUSTAINED")")
     }
 
-    /// The daemon's count of intake pauses for its CRM store, and their time (added when each pause ends); zero
-    /// for the relay, which has no store.
-    struct IntakePauses {
-        var count: UInt64 = 0
-        var milliseconds: UInt64 = 0
+    /// What the daemon's CRM store took from routing: its intake pauses for the store and their time (added when
+    /// each pause ends), and the time the store ran at an ordinary priority, competing for the CPU instead of
+    /// writing on spare time; zero for the relay, which has no store.
+    struct StoreInterference {
+        var pauses: UInt64 = 0
+        var pausedMilliseconds: UInt64 = 0
+        var competingMilliseconds: UInt64 = 0
 
         init() {}
 
         init(of target: Target) throws {
             guard let endpoint = target.endpoints["admin"] else { return }
-            let daemon = try AdminConnection(context: try ZMQContext(), endpoint: endpoint, name: "pauses").statistics().daemon
-            (count, milliseconds) = (daemon.crmIntakePauses, daemon.crmIntakePausedMs)
+            let daemon = try AdminConnection(context: try ZMQContext(), endpoint: endpoint, name: "store").statistics().daemon
+            (pauses, pausedMilliseconds, competingMilliseconds) = (daemon.crmIntakePauses, daemon.crmIntakePausedMs, daemon.crmStoreCompetingMs)
         }
 
-        func since(_ earlier: IntakePauses) -> IntakePauses {
-            var difference = IntakePauses()
-            (difference.count, difference.milliseconds) = (count - earlier.count, milliseconds - earlier.milliseconds)
+        func since(_ earlier: StoreInterference) -> StoreInterference {
+            var difference = StoreInterference()
+            difference.pauses = pauses - earlier.pauses
+            difference.pausedMilliseconds = pausedMilliseconds - earlier.pausedMilliseconds
+            difference.competingMilliseconds = competingMilliseconds - earlier.competingMilliseconds
             return difference
         }
     }
@@ -246,6 +252,7 @@ struct E2EBench: ParsableCommand {
         return "\(cards.answered) answered call cards for \(answered) answered contacts\(Int64(cards.answered) == answered ? "" : " (MISMATCH)")"
             + "; \(daemon.crmHandoffDropped) events not handed over (fetched again), \(daemon.crmLostEvents) lost"
             + "; intake paused \(daemon.crmIntakePauses) times for the store, \(daemon.crmIntakePausedMs) ms in all"
+            + "; store competing \(daemon.crmStoreCompetingMs) ms in all"
     }
 }
 
