@@ -363,8 +363,7 @@ public final class CRMStoreFollower {
     private func flush() throws {
         pendingSince = nil
         guard let stream, receivedThrough > writer.writtenThrough else { return }
-        try writer.write(pending, through: receivedThrough, at: receivedAt)
-        pending.removeAll(keepingCapacity: true)
+        try writer.write(taking: &pending, through: receivedThrough, at: receivedAt)
         progress.record(stream: stream, writtenThrough: writer.writtenThrough)
         // Time spent writing is not silence: the events meanwhile wait in the socket's queue or the handoff.
         lastHeard = .now

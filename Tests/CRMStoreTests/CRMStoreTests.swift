@@ -300,6 +300,29 @@ final class TemporaryCRM {
         #expect(try pieces.rows("SELECT * FROM event_cursor") == once.rows("SELECT * FROM event_cursor"))
     }
 
+    /// `write(taking:)` writes what `write` writes, and leaves the caller's array empty with its storage: the
+    /// store reuses it for the next events. Taking events already written writes nothing again.
+    @Test func writingTakesTheEventsAndKeepsTheirStorage() throws {
+        let (borrowed, taking) = (try TemporaryCRM(), try TemporaryCRM())
+        let events = try Self.dayOfEvents()
+        let reference = CallCardWriter(database: borrowed.database)
+        _ = try reference.follow(stream: 42)
+        try reference.write(events)
+        let writer = CallCardWriter(database: taking.database)
+        _ = try writer.follow(stream: 42)
+        var taken: [Event] = []
+        taken.append(contentsOf: events)  // storage of its own, as the store's is
+        let capacity = taken.capacity
+        try writer.write(taking: &taken)
+        #expect(taken.isEmpty && taken.capacity >= capacity)
+        let all = "SELECT * FROM interactions ORDER BY contact_id"
+        #expect(try taking.rows(all) == borrowed.rows(all))
+        taken = events
+        try writer.write(taking: &taken)
+        #expect(taken.isEmpty && writer.writtenThrough == events.last!.sequence)
+        #expect(try taking.rows(all) == borrowed.rows(all))
+    }
+
     @Test func aNewDaemonRunStartsItsOwnCards() throws {
         let crm = try TemporaryCRM()
         let events = try Self.dayOfEvents()

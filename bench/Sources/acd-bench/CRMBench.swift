@@ -47,7 +47,8 @@ struct CRMBench: ParsableCommand {
         _ = try writer.follow(stream: 1)
         start = monotonicNanoseconds()
         for first in stride(from: 0, to: events.count, by: batch) {
-            try writer.write(Array(events[first..<min(events.count, first + batch)]))
+            var taken = Array(events[first..<min(events.count, first + batch)])
+            try writer.write(taking: &taken)
         }
         let writeSeconds = seconds(since: start)
 
