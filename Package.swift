@@ -83,7 +83,11 @@ let package = Package(
                 "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // jemalloc in place of glibc's malloc: the daemon's threads free each other's memory (the CRM store the
+            // routing thread's events, libzmq's I/O thread its messages), and glibc's arena lock made them wait on
+            // each other (docs/architecture.md, "Memory").
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "acd-bench",
