@@ -214,8 +214,8 @@ extension RoutingEngine {
         let block = queues[Int(contacts[Int(slot)].queue)].settings.declineBlockSeconds
         if block > 0 {
             let until = now.adding(seconds: block)
-            contactDetails[Int(slot)]!.blocks.removeAll { $0.until <= now || $0.agent == agent }
-            contactDetails[Int(slot)]!.blocks.append(DeclineBlock(agent: agent, until: until))
+            contactDetails[Int(slot)].blocks.removeAll { $0.until <= now || $0.agent == agent }
+            contactDetails[Int(slot)].blocks.append(DeclineBlock(agent: agent, until: until))
             contacts[Int(slot)].hasBlocks = true
             schedule(.blockExpiry, at: until, slot: slot)
         }
@@ -234,12 +234,12 @@ extension RoutingEngine {
             endConversation(slot, agent: agent, talk: talk, outcome: .completed)
         case .timed(let seconds):
             recordConversation(slot, agent: agent, talk: talk, outcome: .completed)
-            contactDetails[Int(slot)]!.talkMilliseconds = talk
+            contactDetails[Int(slot)].talkMilliseconds = talk
             setPhase(slot, .wrapUp(agent: agent, at: now))
             schedule(.wrapUpEnd, at: now.adding(seconds: seconds), slot: slot)
         case .manual:
             recordConversation(slot, agent: agent, talk: talk, outcome: .completed)
-            contactDetails[Int(slot)]!.talkMilliseconds = talk
+            contactDetails[Int(slot)].talkMilliseconds = talk
             setPhase(slot, .wrapUp(agent: agent, at: now))
         }
         touch(agent)
@@ -274,7 +274,7 @@ extension RoutingEngine {
         guard case .wrapUp(_, let since) = contacts[Int(slot)].phase else { return }
         let wrap = now.milliseconds(since: since)
         emit(.wrapUpEnded(contacts[Int(slot)].id, agent: agents[Int(agent)].id, wrapUpMilliseconds: wrap))
-        finish(slot, agent: agent, handleMilliseconds: contactDetails[Int(slot)]!.talkMilliseconds + wrap)
+        finish(slot, agent: agent, handleMilliseconds: contactDetails[Int(slot)].talkMilliseconds + wrap)
     }
 
     private mutating func finish(_ slot: Int32, agent: Int32, handleMilliseconds: Int64) {

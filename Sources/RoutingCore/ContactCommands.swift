@@ -147,7 +147,7 @@ extension RoutingEngine {
     private mutating func allocateContactSlot() -> Int32 {
         if let reused = freeContactSlots.popLast() { return reused }
         contacts.appendVacant()
-        contactDetails.append(nil)
+        contactDetails.append(.vacant)
         slotGenerations.append(0)
         return Int32(contacts.count - 1)
     }
@@ -187,7 +187,7 @@ extension RoutingEngine {
         guard contacts[Int(slot)].phase.isWaiting else {
             return reject(.contactNotWaiting, "contact \(id) is not waiting in a queue")
         }
-        contactDetails[Int(slot)]!.callbackNumber = number
+        contactDetails[Int(slot)].callbackNumber = number
         emit(.callbackRequested(id, number: number))
     }
 }

@@ -75,7 +75,7 @@ extension RoutingEngine {
         return ContactStatus(
             id: id, tenant: tenants[Int(queues[Int(contact.queue)].tenant)].name, queue: queues[Int(contact.queue)].name, phase: phase,
             agent: contact.phase.agent.map { agents[Int($0)].id }, position: position, estimatedWaitSeconds: estimate,
-            waitedMilliseconds: now.milliseconds(since: contact.arrivedAt), callbackNumber: contactDetails[Int(slot)]!.callbackNumber)
+            waitedMilliseconds: now.milliseconds(since: contact.arrivedAt), callbackNumber: contactDetails[Int(slot)].callbackNumber)
     }
 
     public var liveContactCount: Int { contactSlot.count }

@@ -59,7 +59,7 @@ extension RoutingEngine {
         var placesOwned = 0
         for (s, contact) in contacts.live {
             if contactSlot[contact.id] != Int32(s) { problems.append("contact \(contact.id) not indexed at its slot") }
-            if contactDetails[s]!.tenant != queues[Int(contact.queue)].tenant {
+            if contactDetails[s].tenant != queues[Int(contact.queue)].tenant {
                 problems.append("contact \(contact.id) in another tenant's queue")
             }
             if lanes[Int(contact.lane)].queue != contact.queue { problems.append("contact \(contact.id) lane belongs to another queue") }

@@ -161,7 +161,7 @@ extension RoutingEngine {
 
     mutating func isBlocked(_ slot: Int32, for agent: Int32) -> Bool {
         guard contacts[Int(slot)].hasBlocks else { return false }
-        return contactDetails[Int(slot)]!.blocks.contains { $0.agent == agent && $0.until > now }
+        return contactDetails[Int(slot)].blocks.contains { $0.agent == agent && $0.until > now }
     }
 
     mutating func isCurrent(_ entry: AvailableAgent) -> Bool {
@@ -385,7 +385,7 @@ extension RoutingEngine {
             givePlaceUp(slot)
             contacts[s].queue = Int32(target)
             contacts[s].enteredQueueAt = now
-            contacts[s].lane = lane(queue: Int32(target), extras: contactDetails[s]!.extras)
+            contacts[s].lane = lane(queue: Int32(target), extras: contactDetails[s].extras)
             takePlace(slot)
             adjustCounts(queue: target, tally: tally, by: 1)
             queues[target].runtime.overflowedIn += 1
@@ -461,7 +461,6 @@ extension RoutingEngine {
         adjustCounts(queue: Int(contact.queue), tally: contact.phaseKind.tally, by: -1)
         contactSlot.remove(contact.id)
         contacts.vacate(s)
-        contactDetails[s] = nil
         slotGenerations[s] &+= 1
         freeContactSlots.append(slot)
         accounting.live -= 1

@@ -23,7 +23,7 @@ public struct RoutingEngine: Sendable {
     var freeAgentSlots: [Int32] = []
 
     var contacts = ContactRecords()
-    var contactDetails: [ContactDetails?] = []
+    var contactDetails: [ContactDetails] = []
     var contactSlot = ContactIndex()
     var freeContactSlots: [Int32] = []
     var slotGenerations: [UInt32] = []

@@ -89,7 +89,7 @@ extension RoutingEngine {
         for (slot, contact) in contacts.live.sorted(by: { $0.record.id < $1.record.id }) {
             let queue = queues[Int(contact.queue)]
             let tenant = tenants[Int(queue.tenant)].name
-            if channels[tenant]?[queue.name] != contactDetails[slot]!.channel {
+            if channels[tenant]?[queue.name] != contactDetails[slot].channel {
                 orphans.append("contact \(contact.id) is in queue '\(tenant)/\(queue.name)', which the new rules drop or change channel")
             }
         }
@@ -153,7 +153,7 @@ extension RoutingEngine {
         }
         for s in contacts.indices {
             guard var contact = contacts.live(s) else { continue }
-            let details = contactDetails[s]!
+            let details = contactDetails[s]
             contact.order = queuedKey(
                 for: details.scoring, id: contact.id, slot: Int32(s), arrivedAt: contact.arrivedAt,
                 tenant: queues[Int(contact.queue)].tenant).order
