@@ -25,7 +25,7 @@ bench:
 sim:
 	swift run -c release acd-sim run simulators/scenarios/erlang-c.yaml
 
-# Debian packages the build needs (libzmq3-dev, libsqlite3-dev, tzdata), installed only when missing.
+# Debian packages the build needs (libzmq3-dev, libsqlite3-dev, libjemalloc-dev, tzdata), installed only when missing.
 deps:
 	scripts/install-deps
 

@@ -52,6 +52,8 @@ public struct CallCardCounts: Sendable {
     public var cards = 0
     public var answered = 0
     public var abandoned = 0
+    /// The answered cards' waits added up.
+    public var answeredWaitMilliseconds: Int64 = 0
     /// How far the store has written the run's events.
     public var writtenThrough: UInt64 = 0
 }
@@ -62,13 +64,14 @@ extension CRMDatabase {
             let id = Int64(bitPattern: stream)
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS cards, count(answered_at) AS answered,
-                       coalesce(sum(outcome = 'abandoned'), 0) AS abandoned
+                       coalesce(sum(outcome = 'abandoned'), 0) AS abandoned,
+                       coalesce(sum(CASE WHEN answered_at IS NOT NULL THEN wait_ms END), 0) AS answered_wait_ms
                 FROM interactions WHERE stream_id = ? AND received_at >= ?
                 """, arguments: [id, receivedSince])
             let written = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM event_cursor WHERE stream_id = ?", arguments: [id]) ?? 0
             return CallCardCounts(
                 cards: row?["cards"] ?? 0, answered: row?["answered"] ?? 0, abandoned: row?["abandoned"] ?? 0,
-                writtenThrough: UInt64(written))
+                answeredWaitMilliseconds: row?["answered_wait_ms"] ?? 0, writtenThrough: UInt64(written))
         }
     }
 }

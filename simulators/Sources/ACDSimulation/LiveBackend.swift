@@ -28,10 +28,18 @@ public struct LiveBackend: RoutingBackend {
     /// Contacts received and not yet answered or gone, by queue: the charts' queue length.
     private var inQueue: [UInt64: String] = [:]
     private var waitingByQueue: [String: Int] = [:]
+    /// When each contact still waiting was submitted (scenario time) and received by the daemon (its clock): its
+    /// offers and the end of its wait are timed by the daemon, as its call cards and statistics are, not by when
+    /// the events reached the simulator. Timed here, every contact answered at once had waited the round trip, and
+    /// 81 % of a 500-agent run "waited" where Erlang C predicts none.
+    private var submittedAt: [UInt64: Instant] = [:]
+    private var receivedByDaemonAt: [UInt64: Int64] = [:]
     /// Submissions the daemon accepted (queued or closed), and what came back on the event stream, for the
     /// reconciliation with the daemon's own statistics.
     private(set) var accepted = 0
     private(set) var observed: [String: Int] = [:]
+    /// The daemon's waits of the contacts answered, added up (milliseconds of real time).
+    private(set) var answeredWaitMilliseconds: Int64 = 0
     private(set) var refusals: [String: Int] = [:]
     private(set) var lastSequence: UInt64 = 0
     private(set) var gaps = 0
@@ -79,6 +87,7 @@ public struct LiveBackend: RoutingBackend {
                 switch reply.body {
                 case .queued(let queued)?:
                     accepted += 1
+                    submittedAt[queued.contactID] = now
                     produced.append(Event(sequence: 0, at: now, kind: .received(ContactID(queued.contactID), submission)))
                 case .closed(let closed)?:
                     accepted += 1
@@ -168,20 +177,34 @@ public struct LiveBackend: RoutingBackend {
             observed["received", default: 0] += 1
             inQueue[id.rawValue] = submission.queue
             waitingByQueue[submission.queue, default: 0] += 1
+            receivedByDaemonAt[id.rawValue] = event.atMs
             // The player learnt of this contact from the submission's reply already.
             return
-        case .connected(let id, _, _, _):
+        case .offered(let id, _, _, _):
+            let waited = receivedByDaemonAt[id.rawValue].map { event.atMs - $0 }
+            produced.append(Event(sequence: event.sequence, at: instant(of: id, afterWaiting: waited), kind: kind))
+            return
+        case .connected(let id, _, _, let wait):
             observed["answered", default: 0] += 1
+            answeredWaitMilliseconds += wait
             leaveQueue(id)
-        case .abandoned(let id, _, _, let outcome):
+            produced.append(Event(sequence: event.sequence, at: endOfWait(id, waited: wait), kind: kind))
+            return
+        case .abandoned(let id, _, let wait, let outcome):
             observed[outcome == .abandoned ? "abandoned" : "cancelled", default: 0] += 1
             leaveQueue(id)
+            produced.append(Event(sequence: event.sequence, at: endOfWait(id, waited: wait), kind: kind))
+            return
         case .overflowed(let id, _, nil):
             observed["overflowed_to_ivr", default: 0] += 1
             leaveQueue(id)
+            let wait = receivedByDaemonAt[id.rawValue].map { event.atMs - $0 }
+            produced.append(Event(sequence: event.sequence, at: endOfWait(id, waited: wait), kind: kind))
+            return
         case .closed(let id, _, _):
             observed["closed", default: 0] += 1
             leaveQueue(id)
+            _ = endOfWait(id, waited: 0)
         case .completed:
             observed["completed", default: 0] += 1
         case .agentStateChanged(let agent, let state, _):
@@ -197,6 +220,22 @@ public struct LiveBackend: RoutingBackend {
 
     private mutating func leaveQueue(_ id: ContactID) {
         if let queue = inQueue.removeValue(forKey: id.rawValue) { waitingByQueue[queue, default: 1] -= 1 }
+    }
+
+    /// The scenario instant a contact had waited `waited` milliseconds at, as the daemon timed them (real time,
+    /// so sped up as the scenario's clock is): its submission plus that; now if either is unknown.
+    private func instant(of id: ContactID, afterWaiting waited: Int64?) -> Instant {
+        guard let submitted = submittedAt[id.rawValue], let waited else { return scenarioTime(.now) }
+        return submitted.adding(milliseconds: Int64((Double(max(0, waited)) * speedup).rounded()))
+    }
+
+    /// As `instant(of:afterWaiting:)`, for the end of the contact's wait, which ends once.
+    private mutating func endOfWait(_ id: ContactID, waited: Int64?) -> Instant {
+        defer {
+            submittedAt[id.rawValue] = nil
+            receivedByDaemonAt[id.rawValue] = nil
+        }
+        return instant(of: id, afterWaiting: waited)
     }
 
     private mutating func collectReplies() {

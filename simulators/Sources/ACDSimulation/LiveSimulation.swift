@@ -63,10 +63,12 @@ public enum LiveSimulation {
             usleep(100_000)
             counts = try database.callCardCounts(stream: stream, receivedSince: since)
         }
-        let rows: [(String, Int, Int)] = [
-            ("call cards", counts.cards, live.observed["received"] ?? 0),
-            ("answered cards", counts.answered, live.observed["answered"] ?? 0),
-            ("abandoned cards", counts.abandoned, live.observed["abandoned"] ?? 0),
+        let rows: [(String, Int64, Int64)] = [
+            ("call cards", Int64(counts.cards), Int64(live.observed["received"] ?? 0)),
+            ("answered cards", Int64(counts.answered), Int64(live.observed["answered"] ?? 0)),
+            ("abandoned cards", Int64(counts.abandoned), Int64(live.observed["abandoned"] ?? 0)),
+            // The report's waits are the daemon's (`LiveBackend`), so they are the call cards' too.
+            ("answered waits (ms)", counts.answeredWaitMilliseconds, live.answeredWaitMilliseconds),
         ]
         return rows.map { name, cards, observed in
             "live: \(name): CRM \(cards), simulator \(observed) \(cards == observed ? "(reconciled)" : "(MISMATCH)")"

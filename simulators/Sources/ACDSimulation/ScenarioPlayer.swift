@@ -234,7 +234,8 @@ public struct ScenarioPlayer<Backend: RoutingBackend> {
 
     private mutating func observe() {
         for event in buffer {
-            recorder.record(event, at: elapsed)
+            // At the event's own instant: a live backend times waits by the daemon's clock (`LiveBackend`).
+            recorder.record(event, at: event.at.milliseconds(since: dayStart).asSeconds)
             switch event.kind {
             case .agentAdded(let profile):
                 agents[agentSlot[profile.id]!].added = true

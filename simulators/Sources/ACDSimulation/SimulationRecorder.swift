@@ -13,6 +13,8 @@ public struct SimulationRecorder {
     private var rejections = 0
     private var handledBy: [AgentID: Int] = [:]
     private var interval: [String: (within: Int, counted: Int)] = [:]
+    /// Offers made by the submission itself, before the player has told of the contact's arrival.
+    private var offeredOnArrival: [ContactID: Double] = [:]
     private(set) var samples: [Sample] = []
 
     struct ContactRecord {
@@ -22,6 +24,8 @@ public struct SimulationRecorder {
         var arrivedAt: Double
         var counted: Bool
         var waited: Double?
+        /// From arrival to the first offer: more than zero for a contact that queued behind busy agents.
+        var offeredAfter: Double?
         var answered = false
         var abandoned = false
         var withinTarget = false
@@ -47,7 +51,9 @@ public struct SimulationRecorder {
     }
 
     mutating func arrived(_ id: ContactID, stream: Int, queue: String, tier: String?, at: Double) {
-        contacts[id] = ContactRecord(queue: queue, currentQueue: queue, tier: tier, arrivedAt: at, counted: at >= scenario.warmup)
+        contacts[id] = ContactRecord(
+            queue: queue, currentQueue: queue, tier: tier, arrivedAt: at, counted: at >= scenario.warmup,
+            offeredAfter: offeredOnArrival.removeValue(forKey: id).map { $0 - at })
     }
 
     mutating func record(_ event: Event, at time: Double) {
@@ -57,6 +63,12 @@ public struct SimulationRecorder {
         case .commandRejected(_, let message):
             rejections += 1
             lastRejection = message
+        case .offered(let id, _, _, _):
+            if let arrivedAt = contacts[id]?.arrivedAt {
+                if contacts[id]?.offeredAfter == nil { contacts[id]?.offeredAfter = time - arrivedAt }
+            } else {
+                offeredOnArrival[id] = time
+            }
         case .connected(let id, _, let queue, _):
             guard var record = contacts[id] else { return }
             record.answered = true
@@ -206,6 +218,8 @@ extension Figures {
         let ended = records.compactMap(\.waited)
         averageWaitSeconds = ended.isEmpty ? nil : ended.reduce(0, +) / Double(ended.count)
         abandonPercent = offered > 0 ? 100 * Double(abandoned) / Double(offered) : 0
-        waitedPercent = records.isEmpty ? 0 : 100 * Double(records.filter { ($0.waited ?? 0) > 0.0005 || (!$0.answered && !$0.closed) }.count) / Double(records.count)
+        // Queued, as Erlang C's probability of waiting counts it: not offered the moment it arrived. Ring time,
+        // and live the desktops' round trip, delay the answer but are not a wait for an agent.
+        waitedPercent = records.isEmpty ? 0 : 100 * Double(records.filter { !$0.closed && ($0.offeredAfter ?? .infinity) > 0.0005 }.count) / Double(records.count)
     }
 }

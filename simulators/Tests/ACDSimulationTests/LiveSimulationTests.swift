@@ -37,11 +37,23 @@ import Testing
             "--admin", endpoints["admin"]!, "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         let reconciled = run.stdout.split(separator: "\n").filter { $0.hasPrefix("live: ") && $0.contains("reconciled") }
-        #expect(reconciled.count == 6, "\(run.stdout)")
+        #expect(reconciled.count == 7, "\(run.stdout)")
         #expect(!run.stdout.contains("MISMATCH"), "\(run.stdout)")
         #expect(run.stdout.contains("live: kept to its schedule"), "\(run.stdout)")
         let submitted = try #require(reconciled.first { $0.contains("submitted") })
         #expect(!submitted.contains("daemon 0,"), "the run must have sent contacts: \(submitted)")
+
+        // The report's speed of answer is the daemon's, as the call cards have it (20 times faster in the
+        // scenario's clock), not the time the simulator saw the answer at, a few milliseconds later for each call.
+        let waits = try #require(reconciled.first { $0.contains("answered waits") })
+        let cardWaitMilliseconds = try #require(Double(waits.split(separator: " ")[5].dropLast()))
+        let lastLine = try #require(run.stdout.split(separator: "\n").last)
+        let report = try #require(JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        let overall = try #require(report["overall"] as? [String: Any])
+        let answered = try #require(overall["answered"] as? Double)
+        let speedOfAnswer = try #require(overall["asa_s"] as? Double)
+        #expect(answered > 0)
+        #expect(abs(speedOfAnswer - cardWaitMilliseconds * 20 / 1000 / answered) < 0.006, "\(waits) \(overall)")
         daemon.terminate()
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 0)
