@@ -204,7 +204,7 @@ public struct LiveBackend: RoutingBackend {
         case .closed(let id, _, _):
             observed["closed", default: 0] += 1
             leaveQueue(id)
-            _ = endOfWait(id, waited: 0)
+            receivedByDaemonAt[id.rawValue] = nil
         case .completed:
             observed["completed", default: 0] += 1
         case .agentStateChanged(let agent, let state, _):
