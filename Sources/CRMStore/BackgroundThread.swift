@@ -50,10 +50,15 @@ public enum ThreadPriority: Sendable {
     /// keeps up, and only where `idleIsReversible`.
     case idle
     /// Nice 0, the routing thread's equal, where the process may raise a thread back to it (CAP_SYS_NICE or an
-    /// RLIMIT_NICE of 20); elsewhere it stays at nice 10, as `background`. For a store that has fallen behind:
-    /// at nice 10 on a saturated machine it fell further behind until the daemon paused intake for it, and
-    /// the pauses were much of what the store cost (bench/README.md, session 19).
+    /// RLIMIT_NICE of 20); elsewhere it stays at nice 10, as `background`. For a store that has fallen far
+    /// behind: at nice 10 on a saturated machine it fell further behind until the daemon paused intake for it,
+    /// and the pauses were much of what the store cost (bench/README.md, session 19).
     case catchingUp
+    /// Nice 0 as `catchingUp`, but long work runs 0.1 ms at a time with a rest of 0.2 ms after each run. For a
+    /// store that `idle` does not keep up: on a machine whose two CPUs are busy three quarters of the time, a
+    /// thread at `SCHED_IDLE` gets too little of what is left, and one at nice 0 writing flat out held a CPU for
+    /// milliseconds at a stretch, which was the p99 of submit-to-offer (bench/README.md, session 28).
+    case paced
 
     /// Whether a thread of this process can come back from `idle` to `background`. Linux lets a thread leave
     /// `SCHED_IDLE` only with CAP_SYS_NICE or an RLIMIT_NICE of at least 10 (an unprivileged user has 0 by
@@ -84,15 +89,17 @@ public enum ThreadPriority: Sendable {
     private static let idlePolicy: Int32 = 5
     #endif
 
-    /// Whether a long piece of work at this priority should give the CPU up now and then (`sched_yield`), so that
-    /// the routing thread does not wait behind it. Not while catching up: each yield at nice 0 on a full machine
-    /// let every other runnable thread take its time slice first, and a CRM store write of 30,000 events (12 ms of
-    /// CPU) took 50 to 120 ms, in which the next write's events piled up until the daemon paused intake; without
-    /// the yields, under 30 ms and no pause (bench/README.md, session 21).
-    var yieldsDuringLongWork: Bool {
+    /// How a long piece of work at this priority gives the CPU up now and then, so that the routing thread does
+    /// not wait behind it: after 0.1 ms of work, a yield at `background` and `idle`, a rest at `paced`. Not while
+    /// catching up: each yield at nice 0 on a full machine let every other runnable thread take its time slice
+    /// first, and a CRM store write of 30,000 events (12 ms of CPU) took 50 to 120 ms, in which the next write's
+    /// events piled up until the daemon paused intake; without the yields, under 30 ms and no pause
+    /// (bench/README.md, session 21).
+    var longWorkPacer: WorkPacer {
         switch self {
-        case .background, .idle: true
-        case .catchingUp: false
+        case .background, .idle: WorkPacer(runNanoseconds: 100_000, rest: .yield)
+        case .paced: WorkPacer(runNanoseconds: 100_000, rest: .sleep(nanoseconds: 200_000))
+        case .catchingUp: .unpaced
         }
     }
 
@@ -112,7 +119,7 @@ public enum ThreadPriority: Sendable {
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, 10)
         case .idle:
             _ = sched_setscheduler(thread, Self.idlePolicy, &parameters)
-        case .catchingUp:
+        case .catchingUp, .paced:
             // Leaving SCHED_IDLE keeps the nice value the thread had, which the kernel checks it may still have.
             _ = sched_setscheduler(thread, SCHED_OTHER, &parameters)
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, 0)

@@ -47,6 +47,8 @@ public final class CRMStoreFollower {
     /// unlike a subscription's, they would not come again with the replay.
     private var held: [Event] = []
     private var priority: ThreadPriority?
+    /// Copies the log back into the database while the store follows the stream (`run`).
+    private var checkpointer: WALCheckpointer?
     /// For a store on a thread of the daemon: lets the routing thread raise it (nil for a store of its own process).
     private let boost: StorePriorityBoost?
     private var droppedSeen: UInt64 = 0
@@ -61,15 +63,20 @@ public final class CRMStoreFollower {
     /// events at a time at high rates, each commit appending the same table pages to the WAL again; waiting a
     /// little lets one commit carry many events. Not longer: the longer the batch, the longer the store holds a
     /// CPU the routing thread may want (p99 of submit-to-offer at 8,000 contacts/s: 0.76–1.34 ms at 20 ms in four
-    /// runs, 1.4–2.0 ms at 50 ms and 2.1–2.4 ms at 500 ms in two).
-    static let flushInterval = Duration.milliseconds(20)
+    /// runs, 1.4–2.0 ms at 50 ms and 2.1–2.4 ms at 500 ms in two). 20 ms served until a machine fast enough to
+    /// route 56,000 contacts/s at half load: a take of 20 ms of events there was over `caughtUpEvents`, so a store
+    /// that once fell behind never went back to `idle` (bench/README.md, session 28).
+    static let flushInterval = Duration.milliseconds(5)
     /// Events taken from the handoff at once past which the store is behind, and under which it has caught up
-    /// again. A daemon publishes about nine events per contact: 16,384 are twice what one `flushInterval` brings at
-    /// 44,000 contacts/s, and four times at 22,000. At 65,536 (a fifth of a second at 44,000/s) a store starved at
-    /// `SCHED_IDLE` on a full machine came within half the daemon's lag limit before it competed, and intake paused
-    /// 9 or 10 times in 6 s at 48,000/s against 4 times now (bench/README.md, session 20).
+    /// again. A daemon publishes about nine events per contact: 16,384 are what three and a half `flushInterval`s
+    /// bring at 100,000 contacts/s. At 65,536 (a fifth of a second at 44,000/s) a store starved at `SCHED_IDLE` on
+    /// a full machine came within half the daemon's lag limit before it competed, and intake paused 9 or 10 times
+    /// in 6 s at 48,000/s against 4 times at 16,384 (bench/README.md, session 20). Behind, the store writes
+    /// `paced`; only far behind, past `farBehindEvents` (a quarter of a second at 28,000/s, half the daemon's
+    /// lag limit), or missing events, does it write flat out.
     static let behindEvents = 16_384
     static let caughtUpEvents = 8_192
+    static let farBehindEvents = 65_536
     static let idleProbe = Duration.seconds(1)
     /// A store that has written nothing new still reports this often, so the daemon knows it is there.
     static let reportInterval = Duration.milliseconds(500)
@@ -80,7 +87,7 @@ public final class CRMStoreFollower {
         progress: CRMStoreProgress, boost: StorePriorityBoost? = nil, logger: Logger
     ) throws(ZMQError) {
         self.boost = boost
-        writer = CallCardWriter(database: database, pause: Self.pause(at: .background))
+        writer = CallCardWriter(database: database, pacer: ThreadPriority.background.longWorkPacer)
         self.progress = progress
         self.logger = logger
         switch source {
@@ -108,6 +115,8 @@ public final class CRMStoreFollower {
         if let boost, let thread = currentKernelThreadID() { boost.register(thread: thread) }
         // A finished thread's id may name another thread later: the daemon must not raise that one.
         defer { boost?.register(thread: 0) }
+        checkpointer = try WALCheckpointer(path: writer.database.path, logger: logger)
+        defer { checkpointer?.stop() }
         if let handoff {
             // The handoff has every event of the run from the first: nothing to fetch unless it drops some.
             try follow(handoff.stream, fetchingMissing: false)
@@ -194,14 +203,15 @@ public final class CRMStoreFollower {
         held.append(event)
     }
 
-    /// On the daemon's own machine the store yields the CPU to routing (`idle`) while it keeps up, and competes
-    /// for it as an equal (`catchingUp`) once it falls behind, so that a long busy spell does not starve it until
-    /// the daemon pauses intake for it or the replay buffer loses events it never wrote. Where a thread cannot
-    /// come back from `idle`, it stays `background`.
+    /// On the daemon's own machine the store yields the CPU to routing (`idle`) while it keeps up; once it falls
+    /// behind it competes for the CPU as an equal in short runs (`paced`), and flat out (`catchingUp`) only far
+    /// behind, so that a long busy spell does not starve it until the daemon pauses intake for it or the replay
+    /// buffer loses events it never wrote. Where a thread cannot come back from `idle`, it stays `background`
+    /// until it falls behind.
     private func adjustPriority(backlog: Int, dropped: UInt64) {
         if boost?.takeBoost() == true {
-            priority = .catchingUp
-            writer.pause = Self.pause(at: .catchingUp)
+            priority = .paced
+            writer.pacer = ThreadPriority.paced.longWorkPacer
         }
         guard let wanted = Self.priority(
             afterTaking: backlog, newlyDropped: dropped > droppedSeen, replaying: outstandingReplay != nil,
@@ -211,17 +221,14 @@ public final class CRMStoreFollower {
         priority = wanted
         wanted.applyToCurrentThread()
         boost?.noteApplied(wanted)
-        writer.pause = Self.pause(at: wanted)
-    }
-
-    private static func pause(at priority: ThreadPriority) -> () -> Void {
-        priority.yieldsDuringLongWork ? { sched_yield() } : {}
+        writer.pacer = wanted.longWorkPacer
     }
 
     /// The priority a store should take after taking `backlog` events from the handoff at once; nil to keep its
-    /// own (between the two thresholds, so that it does not switch at every take).
+    /// own (between the thresholds of `paced` and `idle`, so that it does not switch at every take).
     static func priority(afterTaking backlog: Int, newlyDropped: Bool, replaying: Bool, idleIsReversible: Bool) -> ThreadPriority? {
-        if backlog >= behindEvents || newlyDropped || replaying { return .catchingUp }
+        if backlog >= farBehindEvents || newlyDropped || replaying { return .catchingUp }
+        if backlog >= behindEvents { return .paced }
         if backlog <= caughtUpEvents, idleIsReversible { return .idle }
         return nil
     }
@@ -364,6 +371,7 @@ public final class CRMStoreFollower {
         pendingSince = nil
         guard let stream, receivedThrough > writer.writtenThrough else { return }
         try writer.write(taking: &pending, through: receivedThrough, at: receivedAt)
+        checkpointer?.commitDidHappen()
         progress.record(stream: stream, writtenThrough: writer.writtenThrough)
         // Time spent writing is not silence: the events meanwhile wait in the socket's queue or the handoff.
         lastHeard = .now

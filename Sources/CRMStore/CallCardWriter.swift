@@ -24,20 +24,27 @@ public final class CallCardWriter {
     /// How many contacts' cards the writer holds: those still queued, offered, connected or in wrap-up.
     public var openCardCount: Int { openCards.count }
     private let texts = BindingArena()
-    /// Called each time a transaction has done `pauseInterval` units of work: applying an event is one, saving a
-    /// card `cardSaveWork`. A save is an SQLite insert or update of some 15,000 instructions, against about 1,500
-    /// for applying an event (callgrind on `acd-bench crm`): counted alike, the saves went ten times longer
-    /// between pauses than the events. The store changes it with its priority (`CRMStoreFollower`).
-    var pause: () -> Void
-    static let pauseInterval = 256
+    /// Asked whether to rest each time a transaction has done `pacingCheckInterval` units of work: applying an
+    /// event is one, saving a card `cardSaveWork`. A save is an SQLite insert or update of some 15,000
+    /// instructions, against about 1,500 for applying an event (callgrind on `acd-bench crm`): counted alike, the
+    /// saves went ten times longer between checks than the events. Sixteen units are a few microseconds of work,
+    /// so a run ends close to the pacer's limit, for a clock read each. The store changes the pacer with its
+    /// priority (`CRMStoreFollower`).
+    var pacer: WorkPacer
+    static let pacingCheckInterval = 16
     static let cardSaveWork = 10
 
-    /// `pause` lets a long batch give way to other threads (the store passes `sched_yield` while it keeps up): a
+    /// `pacer` lets a long batch give way to other threads (the store yields or rests while it keeps up): a
     /// batch of 20 ms of events at 20,000 contacts/s ran 3 ms at a stretch, and the kernel left the routing
     /// thread waiting behind it for all of that, even with the store at `SCHED_IDLE`.
-    public init(database: CRMDatabase, pause: @escaping () -> Void = {}) {
+    init(database: CRMDatabase, pacer: WorkPacer) {
         self.database = database
-        self.pause = pause
+        self.pacer = pacer
+    }
+
+    /// A writer that never gives way during a batch.
+    public convenience init(database: CRMDatabase) {
+        self.init(database: database, pacer: .unpaced)
     }
 
     /// Starts following `stream`: returns the sequence number already written for it (0 for a new run).
@@ -86,12 +93,13 @@ public final class CallCardWriter {
         do {
             try database.pool.write { db in
                 var batch = try Batch(db, texts: texts)
-                var workSincePause = 0
+                pacer.startRun()
+                var workSinceCheck = 0
                 func didWork(_ units: Int) {
-                    workSincePause += units
-                    if workSincePause >= Self.pauseInterval {
-                        pause()
-                        workSincePause -= Self.pauseInterval
+                    workSinceCheck += units
+                    if workSinceCheck >= Self.pacingCheckInterval {
+                        pacer.mayRest()
+                        workSinceCheck -= Self.pacingCheckInterval
                     }
                 }
                 try events.withUnsafeMutableBufferPointer { taken in

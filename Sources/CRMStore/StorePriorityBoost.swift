@@ -6,7 +6,7 @@ import Synchronization
 /// Lets the routing thread raise an in-process CRM store that fell behind while at `ThreadPriority.idle`, and
 /// keeps how long the store has run at another priority than `idle`, competing with routing for the CPU.
 ///
-/// The store leaves `idle` for `catchingUp` itself once it takes a large backlog, but it must run to take one. On
+/// The store leaves `idle` for `paced` itself once it takes a large backlog, but it must run to take one. On
 /// a machine kept busy, by load or by the kernel writing back what an overloaded spell left, a thread at
 /// `SCHED_IDLE` may not run for a long time; the lag then reached the daemon's limit and intake paused for 40 to
 /// 80 ms (bench/README.md, session 23). The routing thread sees the lag grow at every turn, and raises the store's
@@ -23,12 +23,12 @@ public final class StorePriorityBoost: Sendable {
 
     public init() {}
 
-    /// Raises the store's thread to `catchingUp` if it is at `idle`; true if it did.
+    /// Raises the store's thread to `paced` if it is at `idle`; true if it did.
     @discardableResult
     public func boost() -> Bool {
         let id = thread.load(ordering: .acquiring)
         guard id != 0, idle.exchange(false, ordering: .acquiringAndReleasing) else { return false }
-        ThreadPriority.catchingUp.apply(toThread: id)
+        ThreadPriority.paced.apply(toThread: id)
         startCompeting()
         boosted.store(true, ordering: .releasing)
         return true
@@ -38,7 +38,7 @@ public final class StorePriorityBoost: Sendable {
     /// machine's spare CPU is enough for it, growing when it has to compete with routing to keep up.
     public var competingMilliseconds: UInt64 {
         let since = competingSince.load(ordering: .acquiring)
-        let current = since == 0 ? 0 : Self.monotonicNanoseconds() &- since
+        let current = since == 0 ? 0 : monotonicNanoseconds() &- since
         return (competedNanoseconds.load(ordering: .acquiring) + current) / 1_000_000
     }
 
@@ -51,7 +51,7 @@ public final class StorePriorityBoost: Sendable {
     func noteApplied(_ priority: ThreadPriority) {
         if priority == .idle {
             let since = competingSince.exchange(0, ordering: .acquiringAndReleasing)
-            if since != 0 { competedNanoseconds.add(Self.monotonicNanoseconds() &- since, ordering: .releasing) }
+            if since != 0 { competedNanoseconds.add(monotonicNanoseconds() &- since, ordering: .releasing) }
         } else {
             startCompeting()
         }
@@ -59,16 +59,10 @@ public final class StorePriorityBoost: Sendable {
     }
 
     private func startCompeting() {
-        _ = competingSince.compareExchange(expected: 0, desired: Self.monotonicNanoseconds(), ordering: .acquiringAndReleasing)
+        _ = competingSince.compareExchange(expected: 0, desired: monotonicNanoseconds(), ordering: .acquiringAndReleasing)
     }
 
-    private static func monotonicNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
-
-    /// Whether the daemon raised the store since the last call: it is at `catchingUp` now, whatever it chose last.
+    /// Whether the daemon raised the store since the last call: it is at `paced` now, whatever it chose last.
     func takeBoost() -> Bool {
         boosted.exchange(false, ordering: .acquiringAndReleasing)
     }

@@ -155,11 +155,13 @@ final class TemporaryCRM {
     }
 
     /// Hundreds of contacts with long and short text, in one batch: every bound value reaches its column, whether
-    /// it fits the binding arena's chunk or not, and the batch pauses as often as it says.
+    /// it fits the binding arena's chunk or not, and the batch asks its pacer as often as it says (a pacer whose
+    /// runs end at once rests at every check).
     @Test func aLargeBatchKeepsEveryTextAndPausesOnTheWay() throws {
         let crm = try TemporaryCRM()
         let pauses = Mutex(0)
-        let writer = CallCardWriter(database: crm.database, pause: { pauses.withLock { $0 += 1 } })
+        let pacer = WorkPacer(runNanoseconds: 0, rest: .yield, clock: { 0 }, performRest: { _ in pauses.withLock { $0 += 1 } })
+        let writer = CallCardWriter(database: crm.database, pacer: pacer)
         _ = try writer.follow(stream: 9)
         let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
         var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
@@ -176,7 +178,7 @@ final class TemporaryCRM {
         let rows = try crm.rows("SELECT external_id, ivr_data FROM interactions ORDER BY contact_id")
         #expect(rows.map { $0["external_id"] as String? } == (0..<300).map { "x-\($0)" })
         #expect(rows.map { $0["ivr_data"] as String? } == expected)
-        #expect(pauses.withLock { $0 } == (events.count + 300 * CallCardWriter.cardSaveWork) / CallCardWriter.pauseInterval)
+        #expect(pauses.withLock { $0 } == (events.count + 300 * CallCardWriter.cardSaveWork) / CallCardWriter.pacingCheckInterval)
     }
 
     @Test func ivrDataIsStoredAsJSONWithSortedKeysWhateverItHolds() throws {
@@ -421,13 +423,16 @@ final class TemporaryCRM {
 }
 
 @Suite struct ThreadPriorityTests {
-    /// A store competes once a take holds twice what one flush interval brings at 44,000 contacts/s, yields again
-    /// once a take is back under one interval's worth, and keeps its priority in between.
-    @Test func theStoreCompetesOnceItFallsTwoIntervalsBehind() {
+    /// A store that falls behind competes in short runs, flat out only far behind or missing events, yields again
+    /// once a take is back under `caughtUpEvents`, and keeps its priority in between.
+    @Test func theStoreCompetesInShortRunsOnceBehindAndFlatOutFarBehind() {
         func priority(_ backlog: Int, dropped: Bool = false, replaying: Bool = false, reversible: Bool = true) -> ThreadPriority? {
             CRMStoreFollower.priority(afterTaking: backlog, newlyDropped: dropped, replaying: replaying, idleIsReversible: reversible)
         }
-        #expect(priority(16_384) == .catchingUp)
+        #expect(priority(65_536) == .catchingUp)
+        #expect(priority(65_535) == .paced)
+        #expect(priority(16_384) == .paced)
+        #expect(priority(16_384, reversible: false) == .paced)
         #expect(priority(16_383) == nil)
         #expect(priority(8_193) == nil)
         #expect(priority(8_192) == .idle)
@@ -437,16 +442,20 @@ final class TemporaryCRM {
         #expect(priority(10, replaying: true) == .catchingUp)
     }
 
-    /// A store that has fallen behind writes without giving the CPU up; one that keeps up lets routing go first.
-    @Test func onlyAStoreThatKeepsUpYieldsDuringAWrite() {
-        #expect(ThreadPriority.idle.yieldsDuringLongWork)
-        #expect(ThreadPriority.background.yieldsDuringLongWork)
-        #expect(!ThreadPriority.catchingUp.yieldsDuringLongWork)
+    /// A store that keeps up yields after each tenth of a millisecond of a write; one behind rests as long again
+    /// and twice over; one far behind writes without giving the CPU up.
+    @Test func howEachPriorityGivesTheCPUUpDuringAWrite() {
+        #expect(ThreadPriority.idle.longWorkPacer.rest == .yield)
+        #expect(ThreadPriority.background.longWorkPacer.rest == .yield)
+        #expect(ThreadPriority.paced.longWorkPacer.rest == .sleep(nanoseconds: 200_000))
+        #expect(ThreadPriority.paced.longWorkPacer.runNanoseconds == 100_000)
+        #expect(ThreadPriority.idle.longWorkPacer.runNanoseconds == 100_000)
+        #expect(ThreadPriority.catchingUp.longWorkPacer.rest == .none)
     }
 
     #if os(Linux)
     /// The policy and nice value the calling thread has after each change, read back from the kernel.
-    @Test func theStoreThreadSwitchesBetweenIdleNice10AndCatchingUp() throws {
+    @Test func theStoreThreadSwitchesBetweenIdleNice10AndNice0() throws {
         let seen = Mutex<[(policy: Int32, nice: Int32)]>([])
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -458,13 +467,16 @@ final class TemporaryCRM {
             ThreadPriority.idle.applyToCurrentThread()
             ThreadPriority.catchingUp.applyToCurrentThread()
             let catchingUp = read()
-            seen.withLock { $0 = [idle, background, catchingUp] }
+            ThreadPriority.idle.applyToCurrentThread()
+            ThreadPriority.paced.applyToCurrentThread()
+            let paced = read()
+            seen.withLock { $0 = [idle, background, catchingUp, paced] }
             done.signal()
         }
         thread.start()
         done.wait()
         let observed = seen.withLock { $0 }
-        try #require(observed.count == 3)
+        try #require(observed.count == 4)
         #expect(observed[0].policy == 5)
         // Coming back needs CAP_SYS_NICE or RLIMIT_NICE >= 10; the probe must say which this process has.
         #expect((observed[1].policy == SCHED_OTHER) == ThreadPriority.idleIsReversible)
@@ -476,6 +488,7 @@ final class TemporaryCRM {
             let mayRaise = limit.rlim_cur >= 20 || Self.hasSysNiceCapability
             #expect(observed[2].policy == SCHED_OTHER)
             #expect(observed[2].nice == (mayRaise ? 0 : 10))
+            #expect(observed[3].policy == observed[2].policy && observed[3].nice == observed[2].nice, "paced is catchingUp's priority")
         }
     }
 

@@ -1,0 +1,135 @@
+@testable import CRMStore
+import Foundation
+import GRDB
+import Logging
+import RoutingCore
+import Synchronization
+import Testing
+
+@Suite struct WorkPacerTests {
+    /// A clock the test moves by hand, and the rests the pacer asked for.
+    final class Script: @unchecked Sendable {
+        var now: UInt64 = 1_000
+        var rests: [WorkPacer.Rest] = []
+
+        func pacer(run: UInt64, rest: WorkPacer.Rest) -> WorkPacer {
+            WorkPacer(runNanoseconds: run, rest: rest, clock: { self.now }, performRest: { self.rests.append($0) })
+        }
+    }
+
+    /// A run rests once it has lasted its length, and the next run starts after the rest; a new piece of work
+    /// starts a new run, whatever the last one had used.
+    @Test func aRunRestsOnceItHasLastedItsLength() {
+        let script = Script()
+        var pacer = script.pacer(run: 100, rest: .sleep(nanoseconds: 200))
+        pacer.startRun()
+        script.now += 99
+        pacer.mayRest()
+        #expect(script.rests.isEmpty)
+        script.now += 1
+        pacer.mayRest()
+        #expect(script.rests == [.sleep(nanoseconds: 200)])
+        script.now += 60
+        pacer.mayRest()
+        #expect(script.rests.count == 1, "the next run started after the rest")
+        script.now += 40
+        pacer.mayRest()
+        #expect(script.rests.count == 2)
+        script.now += 90
+        pacer.startRun()
+        script.now += 50
+        pacer.mayRest()
+        #expect(script.rests.count == 2, "a new piece of work starts a new run")
+    }
+
+    /// Work that must catch up is never held back, however long it runs.
+    @Test func anUnpacedRunNeverRests() {
+        let script = Script()
+        var pacer = script.pacer(run: 0, rest: .none)
+        pacer.startRun()
+        script.now += 1_000_000_000
+        pacer.mayRest()
+        #expect(script.rests.isEmpty)
+    }
+
+    /// A real rest: a sleep lasts at least what was asked, and a yield returns.
+    @Test func theRealRestsSleepAndYield() {
+        let start = ContinuousClock.now
+        WorkPacer.perform(.sleep(nanoseconds: 2_000_000))
+        #expect(ContinuousClock.now - start >= .milliseconds(2))
+        WorkPacer.perform(.yield)
+        WorkPacer.perform(.none)
+    }
+
+    /// The writer checks its pacer as it applies events and saves cards, and starts a run with each batch.
+    @Test func theWriterRestsWithinALongBatch() throws {
+        let crm = try TemporaryCRM()
+        let script = Script()
+        // Every check moves the clock on by 10 ns: a run of 100 ns is ten checks.
+        let ticking = WorkPacer(
+            runNanoseconds: 100, rest: .yield, clock: { script.now += 10; return script.now }, performRest: { script.rests.append($0) })
+        let writer = CallCardWriter(database: crm.database, pacer: ticking)
+        _ = try writer.follow(stream: 3)
+        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
+        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
+        var events: [Event] = []
+        for n in 0..<400 {
+            events += engine.handle(
+                .submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)), now: Instant(seconds: 1_800_000_000 + Double(n)))
+        }
+        try writer.write(events)
+        let checks = (events.count + 400 * CallCardWriter.cardSaveWork) / CallCardWriter.pacingCheckInterval
+        // One clock read starts the run; each check reads it once, and a rest twice (the check, the new run).
+        #expect(script.rests.count >= checks / 11 && script.rests.count <= checks / 9 + 1)
+        #expect(try crm.rows("SELECT count(*) AS n FROM interactions")[0]["n"] as Int == 400)
+    }
+}
+
+@Suite struct WALCheckpointerTests {
+    /// Cards written stay in the log until a checkpoint (the writer's own comes at 1,000 pages); the checkpointer,
+    /// woken by a commit, copies them into the database file, and the log starts again at the next commit.
+    @Test func aCommitWakesTheCheckpointerWhichCopiesTheLogIntoTheDatabase() throws {
+        let crm = try TemporaryCRM()
+        let writer = CallCardWriter(database: crm.database)
+        _ = try writer.follow(stream: 5)
+        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
+        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
+        var events: [Event] = []
+        for n in 0..<2_000 {
+            events += engine.handle(
+                .submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice, externalID: "call-\(n)")),
+                now: Instant(seconds: 1_800_000_000 + Double(n)))
+        }
+        try writer.write(events)
+        let before = try Self.fileSize(crm.path)
+        let logged = try Self.fileSize(crm.path + "-wal")
+        #expect(logged > 200_000, "the cards are in the log")
+
+        let checkpointer = try WALCheckpointer(path: crm.path, logger: Logger(label: "test"))
+        checkpointer.commitDidHappen()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try Self.fileSize(crm.path) <= before, ContinuousClock.now < deadline { usleep(10_000) }
+        checkpointer.stop()
+        #expect(try Self.fileSize(crm.path) > before + 200_000, "the database file holds the cards")
+
+        // Everything was copied: the next commit writes the log from its start instead of growing it.
+        try writer.write(engine.handle(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)), now: Instant(seconds: 1_800_100_000)))
+        #expect(try Self.fileSize(crm.path + "-wal") == logged)
+        #expect(try crm.rows("SELECT count(*) AS n FROM interactions")[0]["n"] as Int == 2_001)
+    }
+
+    /// A file that is not a database in WAL mode, or no file at all, is refused with the store's error.
+    @Test func onlyADatabaseInWALModeIsCheckpointed() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rollback-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "CREATE TABLE t (x)") }
+        try queue.close()
+        #expect(throws: CRMError.self) { try WALCheckpointer(path: path, logger: Logger(label: "test")) }
+        #expect(throws: CRMError.self) { try WALCheckpointer(path: "/nonexistent/crm.sqlite", logger: Logger(label: "test")) }
+    }
+
+    private static func fileSize(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+    }
+}
