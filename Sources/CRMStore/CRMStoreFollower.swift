@@ -72,11 +72,12 @@ public final class CRMStoreFollower {
     /// bring at 100,000 contacts/s. At 65,536 (a fifth of a second at 44,000/s) a store starved at `SCHED_IDLE` on
     /// a full machine came within half the daemon's lag limit before it competed, and intake paused 9 or 10 times
     /// in 6 s at 48,000/s against 4 times at 16,384 (bench/README.md, session 20). Behind, the store writes
-    /// `paced`; only far behind, past `farBehindEvents` (a quarter of a second at 28,000/s, half the daemon's
-    /// lag limit), or missing events, does it write flat out.
+    /// `paced`; only far behind, past `farBehindEvents` (a quarter of the daemon's lag limit, where the routing
+    /// thread raises a starved store), or missing events, does it write flat out. At 65,536 a paced store near the
+    /// machine's limit (80,000 contacts/s) fell behind until intake paused, 9 to 13 times in 6 s (session 28).
     static let behindEvents = 16_384
     static let caughtUpEvents = 8_192
-    static let farBehindEvents = 65_536
+    static let farBehindEvents = 32_768
     static let idleProbe = Duration.seconds(1)
     /// A store that has written nothing new still reports this often, so the daemon knows it is there.
     static let reportInterval = Duration.milliseconds(500)
@@ -214,7 +215,7 @@ public final class CRMStoreFollower {
             writer.pacer = ThreadPriority.paced.longWorkPacer
         }
         guard let wanted = Self.priority(
-            afterTaking: backlog, newlyDropped: dropped > droppedSeen, replaying: outstandingReplay != nil,
+            afterTaking: backlog, at: priority, newlyDropped: dropped > droppedSeen, replaying: outstandingReplay != nil,
             idleIsReversible: ThreadPriority.idleIsReversible) else { return }
         droppedSeen = dropped
         guard wanted != priority else { return }
@@ -224,11 +225,14 @@ public final class CRMStoreFollower {
         writer.pacer = wanted.longWorkPacer
     }
 
-    /// The priority a store should take after taking `backlog` events from the handoff at once; nil to keep its
-    /// own (between the thresholds of `paced` and `idle`, so that it does not switch at every take).
-    static func priority(afterTaking backlog: Int, newlyDropped: Bool, replaying: Bool, idleIsReversible: Bool) -> ThreadPriority? {
+    /// The priority a store at `current` should take after taking `backlog` events from the handoff at once; nil
+    /// to keep its own: between the thresholds of `paced` and `idle`, so that it does not switch at every take, and
+    /// flat out until it has caught up, so that near the machine's limit it does not slow down again halfway.
+    static func priority(
+        afterTaking backlog: Int, at current: ThreadPriority?, newlyDropped: Bool, replaying: Bool, idleIsReversible: Bool
+    ) -> ThreadPriority? {
         if backlog >= farBehindEvents || newlyDropped || replaying { return .catchingUp }
-        if backlog >= behindEvents { return .paced }
+        if backlog >= behindEvents { return current == .catchingUp ? nil : .paced }
         if backlog <= caughtUpEvents, idleIsReversible { return .idle }
         return nil
     }

@@ -423,19 +423,27 @@ final class TemporaryCRM {
 }
 
 @Suite struct ThreadPriorityTests {
-    /// A store that falls behind competes in short runs, flat out only far behind or missing events, yields again
-    /// once a take is back under `caughtUpEvents`, and keeps its priority in between.
+    /// A store that falls behind competes in short runs, flat out only far behind or missing events, and once flat
+    /// out stays so until it has caught up; it yields again once a take is back under `caughtUpEvents`, and keeps
+    /// its priority in between.
     @Test func theStoreCompetesInShortRunsOnceBehindAndFlatOutFarBehind() {
-        func priority(_ backlog: Int, dropped: Bool = false, replaying: Bool = false, reversible: Bool = true) -> ThreadPriority? {
-            CRMStoreFollower.priority(afterTaking: backlog, newlyDropped: dropped, replaying: replaying, idleIsReversible: reversible)
+        func priority(
+            _ backlog: Int, at current: ThreadPriority? = .idle, dropped: Bool = false, replaying: Bool = false, reversible: Bool = true
+        ) -> ThreadPriority? {
+            CRMStoreFollower.priority(
+                afterTaking: backlog, at: current, newlyDropped: dropped, replaying: replaying, idleIsReversible: reversible)
         }
-        #expect(priority(65_536) == .catchingUp)
-        #expect(priority(65_535) == .paced)
+        #expect(priority(32_768) == .catchingUp)
+        #expect(priority(32_767) == .paced)
         #expect(priority(16_384) == .paced)
+        #expect(priority(16_384, at: nil) == .paced)
         #expect(priority(16_384, reversible: false) == .paced)
+        #expect(priority(32_767, at: .catchingUp) == nil, "flat out until caught up")
+        #expect(priority(16_384, at: .paced) == .paced)
         #expect(priority(16_383) == nil)
-        #expect(priority(8_193) == nil)
+        #expect(priority(8_193, at: .catchingUp) == nil)
         #expect(priority(8_192) == .idle)
+        #expect(priority(8_192, at: .catchingUp) == .idle)
         #expect(priority(0) == .idle)
         #expect(priority(0, reversible: false) == nil)
         #expect(priority(10, dropped: true) == .catchingUp)
