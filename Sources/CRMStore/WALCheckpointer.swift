@@ -4,9 +4,9 @@ import Logging
 
 /// Copies the CRM database's write-ahead log back into the database file from a thread and a connection of its own,
 /// at `SCHED_IDLE`, so that the store's writes do not. Left to the writer, SQLite checkpoints inside the commit that
-/// takes the log past 1,000 pages: at 56,000 contacts/s that was a commit about every third of a second taking 10
-/// to 26 ms, where the others took well under one, and the events meanwhile piled up until the store fell behind
-/// and competed with routing (bench/README.md, session 28).
+/// takes the log past 1,000 pages: at 56,000 contacts/s that made a write about every third of a second take 15
+/// to 37 ms instead of 5 to 7, and the events meanwhile piled up until the store fell behind and competed with
+/// routing (bench/README.md, session 28).
 ///
 /// A passive checkpoint runs beside the writer without stopping it; one that copies every frame before the next
 /// commit lets that commit start the log again from its beginning, so the log stays a few dozen pages long. Should

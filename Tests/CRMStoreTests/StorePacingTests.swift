@@ -6,6 +6,21 @@ import RoutingCore
 import Synchronization
 import Testing
 
+/// An engine with one queue and no agents: every contact submitted waits.
+private func queuingEngine() throws -> RoutingEngine {
+    let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
+    return try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
+}
+
+/// The events of `count` contacts submitted a second apart, each with an external id.
+private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event] {
+    (0..<count).flatMap { n in
+        engine.handle(
+            .submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice, externalID: "call-\(n)")),
+            now: Instant(seconds: 1_800_000_000 + Double(n)))
+    }
+}
+
 @Suite struct WorkPacerTests {
     /// A clock the test moves by hand, and the rests the pacer asked for.
     final class Script: @unchecked Sendable {
@@ -70,13 +85,8 @@ import Testing
             runNanoseconds: 100, rest: .yield, clock: { script.now += 10; return script.now }, performRest: { script.rests.append($0) })
         let writer = CallCardWriter(database: crm.database, pacer: ticking)
         _ = try writer.follow(stream: 3)
-        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
-        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
-        var events: [Event] = []
-        for n in 0..<400 {
-            events += engine.handle(
-                .submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)), now: Instant(seconds: 1_800_000_000 + Double(n)))
-        }
+        var engine = try queuingEngine()
+        let events = submissions(400, to: &engine)
         try writer.write(events)
         let checks = (events.count + 400 * CallCardWriter.cardSaveWork) / CallCardWriter.pacingCheckInterval
         // One clock read starts the run; each check reads it once, and a rest twice (the check, the new run).
@@ -92,15 +102,8 @@ import Testing
         let crm = try TemporaryCRM()
         let writer = CallCardWriter(database: crm.database)
         _ = try writer.follow(stream: 5)
-        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
-        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
-        var events: [Event] = []
-        for n in 0..<2_000 {
-            events += engine.handle(
-                .submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice, externalID: "call-\(n)")),
-                now: Instant(seconds: 1_800_000_000 + Double(n)))
-        }
-        try writer.write(events)
+        var engine = try queuingEngine()
+        try writer.write(submissions(2_000, to: &engine))
         let before = try Self.fileSize(crm.path)
         let logged = try Self.fileSize(crm.path + "-wal")
         #expect(logged > 200_000, "the cards are in the log")
