@@ -4,9 +4,10 @@ import Glibc
 
 /// Cuts a long piece of work into runs of at most `runNanoseconds`, each followed by a rest, so that a thread
 /// sharing two CPUs with the routing thread and its socket threads never holds one for long. What hurt
-/// submit-to-offer latency was not the store's CPU time but how long it held a CPU at a stretch: a background
-/// load of a tenth of a core at nice 0 took the p99 at 56,000 contacts/s from under 0.5 ms to 2.9 ms in runs of
-/// 3 ms, 0.96 ms in runs of 0.5 ms and 0.53 ms in runs of 0.2 ms (bench/README.md, session 28).
+/// submit-to-offer latency was not the store's CPU time but how long it held a CPU at a stretch: beside a
+/// store-off daemon at 56,000 contacts/s (p99 0.47–0.96 ms alone), a background load of a tenth of a core at nice 0
+/// gave a p99 of 2.9 ms in runs of 3 ms, 0.96 ms in runs of 0.5 ms and 0.53 ms in runs of 0.2 ms (bench/README.md,
+/// session 28).
 ///
 /// The work calls `mayRest()` often (every few microseconds of work); it reads the clock and rests once the run
 /// has lasted long enough.
