@@ -3,7 +3,6 @@ import Foundation
 import GRDB
 import Logging
 import RoutingCore
-import Synchronization
 import Testing
 
 /// An engine with one queue and no agents: every contact submitted waits.
