@@ -234,7 +234,7 @@ public final class RoutingDaemon {
     /// While intake is paused, how often the store's progress is looked at again.
     static let intakeRecheckMilliseconds = 2
     /// While events wait in the outbox for the in-process store to take the last ones, how often a quiet daemon
-    /// tries to hand them (the store takes every 20 ms).
+    /// tries to hand them (the store takes every 5 ms, `CRMStoreFollower.flushInterval`).
     static let handoffRetryMilliseconds = 5
 
     /// Pauses intake once the slowest CRM store waited for lags `crmMaximumLagEvents` behind the events published,

@@ -35,9 +35,9 @@ public final class EventHandoff: Sendable {
     /// then trade places and no event is copied; true is returned and `events` comes back empty, with storage to
     /// reuse. Otherwise `events` stay with the caller, which adds its next turn's to them and tries again, and
     /// false is returned; past `capacity` events kept so, they are dropped as `hand` drops them. The store takes
-    /// every 20 ms and the routing thread hands every turn: appending each turn's events behind those waiting
-    /// copied every event once more and released the originals, about 2,600 of the routing thread's instructions
-    /// per contact (callgrind, bench/README.md, session 19). The lock is only tried: the store runs at
+    /// every few milliseconds and the routing thread hands every turn: appending each turn's events behind those
+    /// waiting copied every event once more and released the originals, about 2,600 of the routing thread's
+    /// instructions per contact (callgrind, bench/README.md, session 19). The lock is only tried: the store runs at
     /// `SCHED_IDLE`, and preempted inside its short critical section it may not run again until a CPU has nothing
     /// else to do.
     @discardableResult
