@@ -242,11 +242,11 @@ public final class RoutingDaemon {
     /// (the in-process one's database failed, logged where it failed) or went silent does not stop routing.
     private func updateIntake() -> Bool {
         guard crmStore != nil || !followingStores.isEmpty else { return true }
-        let lag = slowestStoreWrittenThrough().map(eventsPublished(after:)) ?? 0
+        let lag = slowestStoreWrittenThrough(countingApplied: true).map(eventsPublished(after:)) ?? 0
         let limit = UInt64(configuration.crmMaximumLagEvents)
         // A quarter of the way to a pause, an in-process store still at `SCHED_IDLE` is starved, not slow: raised
         // now, it catches up before intake has to wait for it.
-        if let crmStore, crmStore.isRunning, eventsPublished(after: crmStore.progress.writtenThrough(of: streamID)) >= limit / 4 {
+        if let crmStore, crmStore.isRunning, eventsPublished(after: crmStore.progress.appliedThrough(of: streamID)) >= limit / 4 {
             crmStore.boost.boost()
         }
         if let since = intakePausedSince {
@@ -271,10 +271,14 @@ public final class RoutingDaemon {
     }
 
     /// How far the slowest CRM store the daemon waits for has written: the in-process one while it runs, and the
-    /// reporting ones that count; nil when there is none.
-    private func slowestStoreWrittenThrough() -> UInt64? {
+    /// reporting ones that count; nil when there is none. `countingApplied` counts what the in-process store has
+    /// applied in its open transaction too: how far behind it is, rather than what the replay buffer must keep.
+    private func slowestStoreWrittenThrough(countingApplied: Bool = false) -> UInt64? {
         var slowest: UInt64?
-        if let crmStore, crmStore.isRunning { slowest = crmStore.progress.writtenThrough(of: streamID) }
+        if let crmStore, crmStore.isRunning {
+            slowest = countingApplied
+                ? crmStore.progress.appliedThrough(of: streamID) : crmStore.progress.writtenThrough(of: streamID)
+        }
         if !followingStores.isEmpty, let outside = followingStores.slowestWrittenThrough(at: .now) {
             slowest = min(slowest ?? .max, outside)
         }

@@ -19,6 +19,9 @@ public final class CRMDatabase: Sendable {
         configuration.foreignKeysEnabled = true
         // Another process (`acdd crm-store` beside the daemon) may hold the write lock for a moment.
         configuration.busyMode = .timeout(5)
+        // The store's writer keeps its transaction open from one batch to the next and commits every few of them
+        // (`CallCardWriter`); it is the only code that writes through this pool while it runs.
+        configuration.allowsUnsafeTransactions = true
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try CRMSchema.migrator.migrate(pool)

@@ -57,6 +57,8 @@ public final class CRMStoreFollower {
     private var lastHeard = ContinuousClock.now
     /// When the oldest event in `pending` arrived.
     private var pendingSince: ContinuousClock.Instant?
+    /// When the writer's open transaction took its first events; nil when none is open.
+    private var uncommittedSince: ContinuousClock.Instant?
 
     static let batchLimit = 4096
     /// How long an event may wait before it is written. One transaction per poll made the store write a few
@@ -67,6 +69,13 @@ public final class CRMStoreFollower {
     /// route 56,000 contacts/s at half load: a take of 20 ms of events there was over `caughtUpEvents`, so a store
     /// that once fell behind never went back to `idle` (bench/README.md, session 28).
     static let flushInterval = Duration.milliseconds(5)
+    /// How long the in-process store keeps adding its takes to one open transaction before it commits them (it
+    /// commits at once when a take brings nothing). A commit has a cost of its own whatever it carries: `acd-bench
+    /// crm --anonymous --batch 3240` wrote 546,000–560,000 contacts/s committing every write, 589,000–602,000
+    /// committing every fifth; at 72,000 contacts/s end to end the store and its checkpointer took 0.19–0.26 of a
+    /// core with a commit per take, 0.18–0.23 with one per 25 ms (bench/README.md, session 29). Not longer: the
+    /// transaction holds the database's write lock, and its cards are seen only once it commits.
+    static let commitInterval = Duration.milliseconds(25)
     /// Events taken from the handoff at once past which the store is behind, and under which it has caught up
     /// again. A daemon publishes about nine events per contact: 16,384 are what three and a half `flushInterval`s
     /// bring at 100,000 contacts/s. At 65,536 (a fifth of a second at 44,000/s) a store starved at `SCHED_IDLE` on
@@ -127,10 +136,11 @@ public final class CRMStoreFollower {
             // The handoff has every event of the run from the first: nothing to fetch unless it drops some.
             try follow(handoff.stream, fetchingMissing: false)
             while !shouldStop() {
-                // The handoff gathers events meanwhile: one transaction per interval.
+                // The handoff gathers events meanwhile: one take per interval, one commit per `commitInterval`.
                 if try ZMQPoller.poll([requester], timeout: Self.milliseconds(Self.flushInterval))[0] { try receiveReplies() }
-                try receiveHandedOver(from: handoff.events)
-                try flush()
+                let took = try receiveHandedOver(from: handoff.events)
+                // A take that brings nothing commits at once: the stream is quiet, and waiting would gain nothing.
+                try flush(committing: !took)
                 try probeWhenIdle()
             }
             try receiveHandedOver(from: handoff.events)
@@ -178,21 +188,24 @@ public final class CRMStoreFollower {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
-    private func receiveHandedOver(from events: EventHandoff) throws {
+    /// Takes what the handoff holds into `pending`, to be written by the next `flush`; false when it held nothing.
+    @discardableResult
+    private func receiveHandedOver(from events: EventHandoff) throws -> Bool {
         events.take(into: &handedOver)
         adjustPriority(backlog: handedOver.count, dropped: events.droppedEvents)
-        if !handedOver.isEmpty { lastHeard = .now }
+        guard !handedOver.isEmpty else { return false }
+        lastHeard = .now
         if held.isEmpty, pending.isEmpty, let first = handedOver.first, first.sequence == receivedThrough + 1,
            handedOver[handedOver.count - 1].sequence == receivedThrough + UInt64(handedOver.count) {
             // In order and complete, as almost always: written as they came, without copying one by one.
             swap(&pending, &handedOver)
             receivedThrough = pending[pending.count - 1].sequence
             receivedAt = pending[pending.count - 1].at.milliseconds
-            try flush()
         } else {
             for event in handedOver { try takeHandedOver(event) }
             handedOver.removeAll(keepingCapacity: true)
         }
+        return true
     }
 
     private func takeHandedOver(_ event: Event) throws {
@@ -370,18 +383,26 @@ public final class CRMStoreFollower {
         stream = newStream
         let written = try writer.follow(stream: newStream)
         receivedThrough = written
-        progress.record(stream: newStream, writtenThrough: written)
+        progress.record(stream: newStream, writtenThrough: written, appliedThrough: written)
         logger.info("following event stream \(newStream) after sequence \(written)")
         outstandingReplay = nil
         if fetchingMissing { try requestReplay(from: written + 1) }
     }
 
-    private func flush() throws {
+    /// Writes the events received and not written yet, and commits them with those of the open transaction, unless
+    /// `committing` is false and that transaction is younger than `commitInterval`.
+    private func flush(committing: Bool = true) throws {
         pendingSince = nil
-        guard let stream, receivedThrough > writer.writtenThrough else { return }
-        try writer.write(taking: &pending, through: receivedThrough, at: receivedAt)
-        checkpointer?.commitDidHappen()
-        progress.record(stream: stream, writtenThrough: writer.writtenThrough)
+        guard let stream, receivedThrough > writer.appliedThrough || writer.hasUncommittedWrites else { return }
+        let commit = committing || uncommittedSince.map { ContinuousClock.now - $0 >= Self.commitInterval } == true
+        try writer.write(taking: &pending, through: receivedThrough, at: receivedAt, commit: commit)
+        if commit {
+            uncommittedSince = nil
+            checkpointer?.commitDidHappen()
+        } else if uncommittedSince == nil {
+            uncommittedSince = .now
+        }
+        progress.record(stream: stream, writtenThrough: writer.writtenThrough, appliedThrough: writer.appliedThrough)
         // Time spent writing is not silence: the events meanwhile wait in the socket's queue or the handoff.
         lastHeard = .now
     }

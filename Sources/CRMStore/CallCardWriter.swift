@@ -2,9 +2,14 @@ import GRDB
 import RoutingCore
 
 /// Writes the daemon's event stream into the CRM database: call cards (`interactions`), agents and their skills,
-/// customers' last agent, and the stream cursor, all in one transaction per batch. The cursor makes writing
-/// idempotent: an event at or below it is skipped, so a batch replayed after a crash or a reconnect is not
-/// written twice.
+/// customers' last agent, and the stream cursor. The cursor makes writing idempotent: an event at or below it is
+/// skipped, so a batch replayed after a crash or a reconnect is not written twice.
+///
+/// A write may leave its transaction open for the next ones to add to (`write(taking:through:at:commit:)`), so
+/// that one commit carries several batches: each commit wrote again the pages the last one had left half full
+/// (the table's and its index's last leaves and their parents, the file header, the cursor), and the checkpoint
+/// copied each of those versions once more (bench/README.md, session 29). Nothing is committed, and the cursor
+/// does not move, until `commit()`; a failure rolls back every batch since the last commit.
 public final class CallCardWriter {
     // One thread writes (the store's); its state skips Swift's run-time exclusivity checks, as `CallCard` does.
     public let database: CRMDatabase
@@ -12,7 +17,13 @@ public final class CallCardWriter {
     @exclusivity(unchecked) public private(set) var stream: UInt64 = 0
     /// The run's number in `event_streams`, the high bits of its cards' keys (`CardKey`).
     @exclusivity(unchecked) private var streamNumber: Int64 = 0
+    /// The sequence number committed through: in the database, and in the cursor.
     @exclusivity(unchecked) public private(set) var writtenThrough: UInt64 = 0
+    /// The sequence number applied through, in the open transaction or committed: `writtenThrough` when no
+    /// transaction is open.
+    @exclusivity(unchecked) public private(set) var appliedThrough: UInt64 = 0
+    /// What the open transaction will set the cursor to; nil when none is open.
+    @exclusivity(unchecked) private var uncommittedCursor: (through: UInt64, updatedAt: Int64)?
     /// Events that named a contact whose card was never started (its `received` event came before the cursor of
     /// a run the store joined late). Counted, not written.
     @exclusivity(unchecked) public private(set) var orphanEvents = 0
@@ -47,9 +58,14 @@ public final class CallCardWriter {
         self.init(database: database, pacer: .unpaced)
     }
 
-    /// Starts following `stream`: returns the sequence number already written for it (0 for a new run).
+    /// Whether a transaction is open with writes that are not committed yet.
+    public var hasUncommittedWrites: Bool { uncommittedCursor != nil }
+
+    /// Starts following `stream`: returns the sequence number already written for it (0 for a new run). What the
+    /// open transaction holds is committed first.
     public func follow(stream: UInt64) throws(CRMError) -> UInt64 {
         if stream == self.stream { return writtenThrough }
+        try commit()
         let id = Int64(bitPattern: stream)
         let (number, written) = try database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO event_streams (stream_id) VALUES (?)", arguments: [id])
@@ -60,18 +76,20 @@ public final class CallCardWriter {
         self.stream = stream
         streamNumber = number
         writtenThrough = UInt64(written)
+        appliedThrough = writtenThrough
         openCards = CheapHashTable()
         return writtenThrough
     }
 
-    /// As `write(taking:through:at:)`, for events the caller keeps: they are copied first.
-    public func write(_ events: [Event], through sequence: UInt64? = nil, at: Int64? = nil) throws(CRMError) {
+    /// As `write(taking:through:at:commit:)`, for events the caller keeps: they are copied first.
+    public func write(_ events: [Event], through sequence: UInt64? = nil, at: Int64? = nil, commit: Bool = true) throws(CRMError) {
         var copy = events
-        try write(taking: &copy, through: sequence, at: at)
+        try write(taking: &copy, through: sequence, at: at, commit: commit)
     }
 
-    /// Writes the events of the followed stream through `sequence` (the last event's by default), in order: those
-    /// at or below `writtenThrough` are skipped. The caller holds every event in between (the follower fetches
+    /// Writes the events of the followed stream through `sequence` (the last event's by default), in order, in the
+    /// open transaction or a new one, and commits it unless `commit` is false: those at or below `appliedThrough`
+    /// are skipped. The caller holds every event in between (the follower fetches
     /// missing ones first); it may leave out those the store has nothing to write for (a kind this version does
     /// not know) or that can no longer be had (they left the daemon's replay buffer), which the cursor passes over
     /// all the same. `at` dates the cursor (Unix ms). The events are taken: each one's kind is moved out of `events`
@@ -79,19 +97,25 @@ public final class CallCardWriter {
     /// a borrowed array, every event was copied once and the copy destroyed: 1,226 instructions a contact, 6 % of
     /// the store's (callgrind over the whole of `acd-bench crm --anonymous --customers 2000 --lookups 10 --contacts
     /// 20000`, 994.4 M before and 969.9 M after; session 25).
-    public func write(taking events: inout [Event], through sequence: UInt64? = nil, at: Int64? = nil) throws(CRMError) {
+    public func write(
+        taking events: inout [Event], through sequence: UInt64? = nil, at: Int64? = nil, commit: Bool = true
+    ) throws(CRMError) {
         defer { events.removeAll(keepingCapacity: true) }
         let lastSequence = events.isEmpty ? nil : events[events.count - 1].sequence
-        let through = sequence ?? lastSequence ?? writtenThrough
-        guard through > writtenThrough else { return }
+        let through = sequence ?? lastSequence ?? appliedThrough
+        guard through > appliedThrough else {
+            if commit { try self.commit() }
+            return
+        }
+        let appliedThrough = self.appliedThrough
         // Events come in sequence order: the last one is fresh if any is.
-        let lastFresh = lastSequence.flatMap { $0 > writtenThrough ? $0 : nil }
+        let lastFresh = lastSequence.flatMap { $0 > appliedThrough ? $0 : nil }
         precondition((lastFresh ?? 0) <= through, "event \(lastFresh ?? 0) is after \(through)")
-        let updatedAt = at ?? (lastFresh != nil ? events[events.count - 1].at.milliseconds : 0)
+        let cursor = (through: through, updatedAt: at ?? (lastFresh != nil ? events[events.count - 1].at.milliseconds : 0))
         let stream = Int64(bitPattern: self.stream)
         var orphans = 0
         do {
-            try database.pool.write { db in
+            try inTransaction(committing: commit ? cursor : nil) { db in
                 var batch = try Batch(db, texts: texts)
                 pacer.startRun()
                 var workSinceCheck = 0
@@ -105,7 +129,7 @@ public final class CallCardWriter {
                 try events.withUnsafeMutableBufferPointer { taken in
                     for index in taken.indices {
                         let slot = taken.baseAddress! + index
-                        guard slot.pointee.sequence > writtenThrough else { continue }
+                        guard slot.pointee.sequence > appliedThrough else { continue }
                         let at = slot.pointee.at.milliseconds
                         // The kind is moved out, and one without a payload left in its place for the array to
                         // destroy: moved out as a whole event, and its kind passed on, each event was still
@@ -134,18 +158,60 @@ public final class CallCardWriter {
                 }
                 try insert(&unsaved, batch)
                 try batch.finish()
+            }
+        } catch {
+            throw rolledBack(error, writing: through)
+        }
+        self.appliedThrough = through
+        if commit {
+            writtenThrough = through
+            uncommittedCursor = nil
+        } else {
+            uncommittedCursor = cursor
+        }
+        orphanEvents += orphans
+    }
+
+    /// Commits the open transaction, if there is one: its cards, and the cursor through `appliedThrough`.
+    public func commit() throws(CRMError) {
+        guard let cursor = uncommittedCursor else { return }
+        do {
+            try inTransaction(committing: cursor) { _ in }
+        } catch {
+            throw rolledBack(error, writing: cursor.through)
+        }
+        writtenThrough = cursor.through
+        uncommittedCursor = nil
+    }
+
+    /// Runs `body` in the open transaction, or in a new one, then sets the cursor and commits if `cursor` is given.
+    /// A failure rolls the transaction back. The transaction outlives the database access, which the database's
+    /// configuration allows (`CRMDatabase`): this writer is the only one to use the pool's writer connection.
+    private func inTransaction(committing cursor: (through: UInt64, updatedAt: Int64)?, _ body: (Database) throws -> Void) throws {
+        try database.pool.writeWithoutTransaction { db in
+            do {
+                if !db.isInsideTransaction { try db.beginTransaction(.immediate) }
+                try body(db)
+                guard let cursor else { return }
                 try db.execute(sql: """
                     INSERT INTO event_cursor (stream_id, last_sequence, updated_at) VALUES (?, ?, ?)
                     ON CONFLICT(stream_id) DO UPDATE SET last_sequence = excluded.last_sequence, updated_at = excluded.updated_at
-                    """, arguments: [stream, Int64(through), updatedAt])
+                    """, arguments: [Int64(bitPattern: stream), Int64(cursor.through), cursor.updatedAt])
+                try db.commit()
+            } catch {
+                if db.isInsideTransaction { try? db.rollback() }
+                throw error
             }
-        } catch {
-            // The transaction rolled back: the cards are what the database and the unwritten events say.
-            openCards = CheapHashTable()
-            throw CRMError(code: "crm_write_failed", message: "writing events \(writtenThrough + 1)...\(through) failed: \(error)")
         }
-        writtenThrough = through
-        orphanEvents += orphans
+    }
+
+    /// After a failed transaction: the cards are again what the database and the events after `writtenThrough`
+    /// say, and the error names the events that were not written.
+    private func rolledBack(_ error: any Error, writing through: UInt64) -> CRMError {
+        openCards = CheapHashTable()
+        appliedThrough = writtenThrough
+        uncommittedCursor = nil
+        return CRMError(code: "crm_write_failed", message: "writing events \(writtenThrough + 1)...\(through) failed: \(error)")
     }
 
     /// Where an event's kind lies in it, for `write(taking:)` to move it out.

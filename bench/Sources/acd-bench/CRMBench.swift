@@ -13,7 +13,9 @@ struct CRMBench: ParsableCommand {
     @Option(help: "Customers in the CRM database.") var customers = 1_000_000
     @Option(help: "Caller lookups to time.") var lookups = 2_000_000
     @Option(help: "Contacts whose events the store writes.") var contacts = 200_000
-    @Option(help: "Events per transaction, as the store batches them.") var batch = 4096
+    @Option(help: "Events per write, as the store takes them from the daemon.") var batch = 4096
+    @Option(help: "Writes per commit: the in-process store commits every 25 ms, five of its 5 ms takes.")
+    var writesPerCommit = 1
     @Flag(help: "Contacts without a customer or IVR data, as `acd-bench e2e` submits them.") var anonymous = false
 
     func run() throws {
@@ -46,10 +48,11 @@ struct CRMBench: ParsableCommand {
         let writer = CallCardWriter(database: database)
         _ = try writer.follow(stream: 1)
         start = monotonicNanoseconds()
-        for first in stride(from: 0, to: events.count, by: batch) {
+        for (write, first) in stride(from: 0, to: events.count, by: batch).enumerated() {
             var taken = Array(events[first..<min(events.count, first + batch)])
-            try writer.write(taking: &taken)
+            try writer.write(taking: &taken, commit: (write + 1) % writesPerCommit == 0)
         }
+        try writer.commit()
         let writeSeconds = seconds(since: start)
 
         print("customers \(customers): import \(format(importSeconds)) s, cache load \(format(loadSeconds)) s, RSS after load \(format(rss)) MiB")
