@@ -52,6 +52,7 @@ private struct CheckpointConnection: @unchecked Sendable {
     private let handle: OpaquePointer
 
     init(path: String) throws(CRMError) {
+        _ = CRMDatabase.sqliteSetup
         var handle: OpaquePointer?
         let opened = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, nil)
         guard opened == SQLITE_OK, let handle else {

@@ -124,6 +124,7 @@ private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event
     @Test func onlyADatabaseInWALModeIsCheckpointed() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rollback-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = CRMDatabase.sqliteSetup
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "CREATE TABLE t (x)") }
         try queue.close()
