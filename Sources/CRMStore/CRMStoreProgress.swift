@@ -22,9 +22,9 @@ public final class CRMStoreProgress: Sendable {
         self.stream == stream ? writtenThrough : 0
     }
 
-    /// How far the store has worked through `stream`: written, or applied in a transaction that will commit within
-    /// a few milliseconds (`CRMStoreFollower.commitInterval`). What tells a store that keeps up from one that falls
-    /// behind: the commits' spacing is not lag.
+    /// How far the store has worked through `stream`: written, or applied in a transaction it will commit within
+    /// `CRMStoreFollower.commitInterval`. What tells a store that keeps up from one that falls behind: the commits'
+    /// spacing is not lag.
     public func appliedThrough(of stream: UInt64) -> UInt64 {
         self.stream == stream ? appliedValue.load(ordering: .acquiring) : 0
     }

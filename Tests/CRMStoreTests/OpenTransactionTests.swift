@@ -8,11 +8,17 @@ import Testing
 @Suite struct OpenTransactionTests {
     static let everything = "SELECT * FROM interactions ORDER BY contact_id"
 
-    /// The day of `CallCardWriterTests` written at once and committed: what any split of it must end as.
-    static func reference(_ events: [Event]) throws -> TemporaryCRM {
+    /// A fresh database and a writer following run 42 in it.
+    static func following() throws -> (TemporaryCRM, CallCardWriter) {
         let crm = try TemporaryCRM()
         let writer = CallCardWriter(database: crm.database)
         _ = try writer.follow(stream: 42)
+        return (crm, writer)
+    }
+
+    /// The day of `CallCardWriterTests` written at once and committed: what any split of it must end as.
+    static func reference(_ events: [Event]) throws -> TemporaryCRM {
+        let (crm, writer) = try following()
         try writer.write(events)
         return crm
     }
@@ -20,9 +26,7 @@ import Testing
     @Test func batchesLeftOpenAreSeenOnlyOnceCommittedAndThenAsIfWrittenAtOnce() throws {
         let events = try CallCardWriterTests.dayOfEvents()
         let reference = try Self.reference(events)
-        let crm = try TemporaryCRM()
-        let writer = CallCardWriter(database: crm.database)
-        _ = try writer.follow(stream: 42)
+        let (crm, writer) = try Self.following()
         let thirds = [0, events.count / 3, 2 * events.count / 3, events.count]
 
         for piece in 0..<2 {
@@ -46,9 +50,7 @@ import Testing
     @Test func commitAloneWritesTheOpenTransactionAndIsANoOpWithoutOne() throws {
         let events = try CallCardWriterTests.dayOfEvents()
         let reference = try Self.reference(events)
-        let crm = try TemporaryCRM()
-        let writer = CallCardWriter(database: crm.database)
-        _ = try writer.follow(stream: 42)
+        let (crm, writer) = try Self.following()
         try writer.commit()
         #expect(try crm.rows("SELECT * FROM event_cursor").isEmpty)
 
@@ -63,9 +65,7 @@ import Testing
     /// Another daemon run starts on a committed database: the open transaction is committed first.
     @Test func followingAnotherRunCommitsWhatIsOpen() throws {
         let events = try CallCardWriterTests.dayOfEvents()
-        let crm = try TemporaryCRM()
-        let writer = CallCardWriter(database: crm.database)
-        _ = try writer.follow(stream: 42)
+        let (crm, writer) = try Self.following()
         try writer.write(events, commit: false)
         #expect(try writer.follow(stream: 43) == 0)
         #expect(!writer.hasUncommittedWrites)
@@ -77,9 +77,7 @@ import Testing
     @Test func aFailedBatchTakesBackEveryBatchSinceTheLastCommit() throws {
         let events = try CallCardWriterTests.dayOfEvents()
         let reference = try Self.reference(events)
-        let crm = try TemporaryCRM()
-        let writer = CallCardWriter(database: crm.database)
-        _ = try writer.follow(stream: 42)
+        let (crm, writer) = try Self.following()
         let half = events.count / 2
         try writer.write(Array(events[..<half]))
         let committed = try crm.rows(Self.everything)
