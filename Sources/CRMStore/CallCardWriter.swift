@@ -19,11 +19,11 @@ public final class CallCardWriter {
     @exclusivity(unchecked) private var streamNumber: Int64 = 0
     /// The sequence number committed through: in the database, and in the cursor.
     @exclusivity(unchecked) public private(set) var writtenThrough: UInt64 = 0
-    /// The sequence number applied through, in the open transaction or committed: `writtenThrough` when no
-    /// transaction is open.
-    @exclusivity(unchecked) public private(set) var appliedThrough: UInt64 = 0
     /// What the open transaction will set the cursor to; nil when none is open.
     @exclusivity(unchecked) private var uncommittedCursor: (through: UInt64, updatedAt: Int64)?
+    /// The sequence number applied through, in the open transaction or committed: `writtenThrough` when no
+    /// transaction is open.
+    public var appliedThrough: UInt64 { uncommittedCursor?.through ?? writtenThrough }
     /// Events that named a contact whose card was never started (its `received` event came before the cursor of
     /// a run the store joined late). Counted, not written.
     @exclusivity(unchecked) public private(set) var orphanEvents = 0
@@ -76,7 +76,6 @@ public final class CallCardWriter {
         self.stream = stream
         streamNumber = number
         writtenThrough = UInt64(written)
-        appliedThrough = writtenThrough
         openCards = CheapHashTable()
         return writtenThrough
     }
@@ -87,16 +86,15 @@ public final class CallCardWriter {
         try write(taking: &copy, through: sequence, at: at, commit: commit)
     }
 
-    /// Writes the events of the followed stream through `sequence` (the last event's by default), in order, in the
-    /// open transaction or a new one, and commits it unless `commit` is false: those at or below `appliedThrough`
-    /// are skipped. The caller holds every event in between (the follower fetches
-    /// missing ones first); it may leave out those the store has nothing to write for (a kind this version does
-    /// not know) or that can no longer be had (they left the daemon's replay buffer), which the cursor passes over
-    /// all the same. `at` dates the cursor (Unix ms). The events are taken: each one's kind is moved out of `events`
-    /// and applied without a copy, and `events` comes back empty with its storage kept, written or not. Applied from
-    /// a borrowed array, every event was copied once and the copy destroyed: 1,226 instructions a contact, 6 % of
-    /// the store's (callgrind over the whole of `acd-bench crm --anonymous --customers 2000 --lookups 10 --contacts
-    /// 20000`, 994.4 M before and 969.9 M after; session 25).
+    /// Writes the events of the followed stream through `sequence` (the last event's by default), in order, in the open
+    /// transaction or a new one, and commits it unless `commit` is false: those at or below `appliedThrough` are
+    /// skipped. The caller holds every event in between (the follower fetches missing ones first); it may leave out
+    /// those the store has nothing to write for (a kind this version does not know) or that can no longer be had (they
+    /// left the daemon's replay buffer), which the cursor passes over all the same. `at` dates the cursor (Unix ms).
+    /// The events are taken: each one's kind is moved out of `events` and applied without a copy, and `events` comes
+    /// back empty with its storage kept, written or not. Applied from a borrowed array, every event was copied once and
+    /// the copy destroyed: 1,226 instructions a contact, 6 % of the store's (callgrind over the whole of `acd-bench crm
+    /// --anonymous --customers 2000 --lookups 10 --contacts 20000`, 994.4 M before and 969.9 M after; session 25).
     public func write(
         taking events: inout [Event], through sequence: UInt64? = nil, at: Int64? = nil, commit: Bool = true
     ) throws(CRMError) {
@@ -162,7 +160,6 @@ public final class CallCardWriter {
         } catch {
             throw rolledBack(error, writing: through)
         }
-        self.appliedThrough = through
         if commit {
             writtenThrough = through
             uncommittedCursor = nil
@@ -209,7 +206,6 @@ public final class CallCardWriter {
     /// say, and the error names the events that were not written.
     private func rolledBack(_ error: any Error, writing through: UInt64) -> CRMError {
         openCards = CheapHashTable()
-        appliedThrough = writtenThrough
         uncommittedCursor = nil
         return CRMError(code: "crm_write_failed", message: "writing events \(writtenThrough + 1)...\(through) failed: \(error)")
     }
