@@ -18,6 +18,10 @@ struct CRMBench: ParsableCommand {
     var writesPerCommit = 1
     @Flag(help: "Contacts without a customer or IVR data, as `acd-bench e2e` submits them.") var anonymous = false
 
+    func validate() throws {
+        guard batch > 0, writesPerCommit > 0 else { throw ValidationError("--batch and --writes-per-commit must be at least 1") }
+    }
+
     func run() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("acd-bench-crm-\(getpid()).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
