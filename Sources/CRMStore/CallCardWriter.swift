@@ -30,8 +30,9 @@ public final class CallCardWriter {
 
     /// Cards of contacts still in progress, so that each event does not read its card back. Looked up about eleven
     /// times per contact: a `Dictionary`'s seeded SipHash cost 2,500 instructions per contact (callgrind on
-    /// `acd-bench crm --anonymous`); the engine's table mixes the sequential ids by a multiplication.
-    @exclusivity(unchecked) private var openCards = CheapHashTable<ContactID, CallCard>()
+    /// `acd-bench crm --anonymous`), and a hash table, even an unseeded one, a cache miss per event in the daemon
+    /// (`ContactIndex`).
+    @exclusivity(unchecked) private var openCards = ContactIndex<CallCard?>()
     /// How many contacts' cards the writer holds: those still queued, offered, connected or in wrap-up.
     public var openCardCount: Int { openCards.count }
     private let texts = BindingArena()
@@ -76,7 +77,7 @@ public final class CallCardWriter {
         self.stream = stream
         streamNumber = number
         writtenThrough = UInt64(written)
-        openCards = CheapHashTable()
+        openCards = ContactIndex()
         return writtenThrough
     }
 
@@ -151,7 +152,7 @@ public final class CallCardWriter {
                         unsaved.append(card)
                         if unsaved.count == Self.insertRows { try insert(&unsaved, batch) }
                     }
-                    if card.isFinished { openCards[ContactID(card.contactID)] = nil }
+                    if card.isFinished { openCards.remove(ContactID(card.contactID)) }
                     didWork(Self.cardSaveWork)
                 }
                 try insert(&unsaved, batch)
@@ -205,7 +206,7 @@ public final class CallCardWriter {
     /// After a failed transaction: the cards are again what the database and the events after `writtenThrough`
     /// say, and the error names the events that were not written.
     private func rolledBack(_ error: any Error, writing through: UInt64) -> CRMError {
-        openCards = CheapHashTable()
+        openCards = ContactIndex()
         uncommittedCursor = nil
         return CRMError(code: "crm_write_failed", message: "writing events \(writtenThrough + 1)...\(through) failed: \(error)")
     }
@@ -283,7 +284,7 @@ public final class CallCardWriter {
             let card = CallCard(
                 cardID: try CardKey.cardID(streamNumber: streamNumber, contact: id.rawValue), stream: stream, contact: id,
                 submission: submission, at: at)
-            openCards[id] = card
+            openCards.insert(id, card)
             markDirty(card, &batch)
         case .queued(let id, _, _, _, _), .accepted(let id, _):
             return try update(id, &batch) { _ in }
@@ -303,7 +304,7 @@ public final class CallCardWriter {
                 card.queue = queue
                 card.waitMs = wait
             }
-            if known, let customer = openCards[id]?.customerID {
+            if known, let customer = openCards[id]??.customerID {
                 try batch.remember(lastAgent: agent.rawValue, of: customer)
             }
             return known
@@ -364,13 +365,13 @@ public final class CallCardWriter {
 
     private func update(_ contact: ContactID, _ batch: inout Batch, _ change: (CallCard) -> Void) throws -> Bool {
         let card: CallCard
-        if let open = openCards[contact] {
+        if let open = openCards[contact] ?? nil {
             card = open
         } else {
             let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: contact.rawValue)
             guard let stored = try CallCard.fetch(cardID: cardID, db: batch.db) else { return false }
             card = stored
-            openCards[contact] = card
+            openCards.insert(contact, card)
         }
         change(card)
         markDirty(card, &batch)

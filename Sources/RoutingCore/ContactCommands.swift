@@ -65,7 +65,7 @@ extension RoutingEngine {
         contacts.occupy(Int(slot), with: contact)
         contactDetails[Int(slot)] = ContactDetails(
             scoring: scoring, tenant: t, channel: channel, callbackNumber: callbackNumber, extras: extras)
-        contactSlot.insert(id, slot: slot)
+        contactSlot.insert(id, slot)
         accounting.live += 1
         takePlace(slot)
         noteWaiting(slot)

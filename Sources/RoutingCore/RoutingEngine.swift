@@ -24,7 +24,7 @@ public struct RoutingEngine: Sendable {
 
     var contacts = ContactRecords()
     var contactDetails: [ContactDetails] = []
-    var contactSlot = ContactIndex()
+    var contactSlot = ContactIndex<Int32>()
     var freeContactSlots: [Int32] = []
     var slotGenerations: [UInt32] = []
 

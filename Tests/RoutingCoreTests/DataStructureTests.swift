@@ -260,14 +260,14 @@ import Testing
     @Test(arguments: [64, 1 << 20])
     func agreesWithADictionaryWhateverTheOrderContactsLeaveIn(windowLimit: Int) {
         var generator = SplitMix64(seed: 5)
-        var index = ContactIndex(windowLimit: windowLimit)
+        var index = ContactIndex<Int32>(windowLimit: windowLimit)
         var reference: [UInt64: Int32] = [:]
         var nextID: UInt64 = 1
         for round in 0..<60_000 {
             let draw = generator.next() % 10
             if draw < 5 || reference.isEmpty {
                 nextID += generator.next() % 8 == 0 ? 2 : 1
-                index.insert(ContactID(nextID), slot: Int32(round))
+                index.insert(ContactID(nextID), Int32(round))
                 reference[nextID] = Int32(round)
             } else {
                 // Mostly the oldest few, as answered contacts leave; sometimes any, as abandons do.
@@ -285,6 +285,23 @@ import Testing
         index.remove(ContactID(nextID + 1))
         index.remove(ContactID(0))
         #expect(index.count == reference.count, "removing an unknown id changes nothing")
+    }
+
+    /// The CRM store's use: optional references, nil marking the vacant ids; the same objects come back, from the
+    /// window and from the veterans.
+    @Test func holdsReferencesInTheWindowAndAmongTheVeterans() {
+        final class Card {}
+        var index = ContactIndex<Card?>(windowLimit: 4)
+        let cards = (0..<10).map { _ in Card() }
+        for (n, card) in cards.enumerated() { index.insert(ContactID(UInt64(n + 1)), card) }
+        #expect(index.count == 10)
+        for (n, card) in cards.enumerated() { #expect(index[ContactID(UInt64(n + 1))]?.map(ObjectIdentifier.init) == ObjectIdentifier(card)) }
+        index.remove(ContactID(2))
+        index.remove(ContactID(9))
+        #expect(index[ContactID(2)] == nil && index[ContactID(9)] == nil && index[ContactID(11)] == nil)
+        #expect(index.count == 8)
+        index.insert(ContactID(9), cards[0])
+        #expect(index[ContactID(9)]?.map(ObjectIdentifier.init) == ObjectIdentifier(cards[0]) && index.count == 9)
     }
 
     /// The old hash table, still the index of names; its contact-id conformance is kept for the veterans.
