@@ -69,8 +69,8 @@ public final class CRMStoreFollower {
     /// route 56,000 contacts/s at half load: a take of 20 ms of events there was over `caughtUpEvents`, so a store
     /// that once fell behind never went back to `idle` (bench/README.md, session 28).
     static let flushInterval = Duration.milliseconds(5)
-    /// How long the in-process store keeps adding its takes to one open transaction before it commits them (it
-    /// commits at once when a take brings nothing). A commit has a cost of its own whatever it carries: `acd-bench
+    /// How long the store keeps adding its writes (the in-process store's takes, a separate store's batches) to one
+    /// open transaction before it commits them; it commits at once when nothing new came. A commit has a cost of its own whatever it carries: `acd-bench
     /// crm --anonymous --batch 3240` wrote 546,000–560,000 contacts/s committing every write, 589,000–602,000
     /// committing every fifth; at 72,000 contacts/s end to end the store and its checkpointer took 0.19–0.26 of a
     /// core with a commit per take, 0.18–0.23 with one per 25 ms (bench/README.md, session 29). Not longer: the
@@ -152,13 +152,23 @@ public final class CRMStoreFollower {
                     // A write is due soon: let the events gather meanwhile instead of waking up for each message,
                     // which cost more (scheduler and poll) than handling the message. They wait in the socket's queue.
                     let left = pendingSince + Self.flushInterval - .now
-                    if left > .zero { Thread.sleep(forTimeInterval: Double(Self.milliseconds(left)) / 1000) }
+                    // To the microsecond: slept in whole milliseconds, the wait's last fraction of one was spent
+                    // polling with no timeout, about a tenth of a core at 83 contacts/s (session 30).
+                    if left > .zero { Thread.sleep(forTimeInterval: Self.seconds(left)) }
                     timeout = 0
+                } else if let uncommittedSince {
+                    let left = uncommittedSince + Self.commitInterval - .now
+                    timeout = left > .zero ? Int(ceil(Self.seconds(left) * 1000)) : 0
                 }
                 let ready = try ZMQPoller.poll([subscriber, requester], timeout: timeout)
                 if ready[1] { try receiveReplies() }
                 if ready[0] { try receiveEvents(from: subscriber) }
-                if let pendingSince, ContinuousClock.now - pendingSince >= Self.flushInterval { try flush() }
+                if let pendingSince, ContinuousClock.now - pendingSince >= Self.flushInterval {
+                    try flush(committing: false)
+                } else if pendingSince == nil, writer.hasUncommittedWrites {
+                    // Nothing came since the last write: the stream is quiet, and waiting would gain nothing.
+                    try flush()
+                }
                 try probeWhenIdle()
                 try reportProgress()
             }
@@ -182,6 +192,10 @@ public final class CRMStoreFollower {
         }
         // A report the socket cannot take now is replaced by the next one.
         if try requester.send([try request.serializedBytes()], dontWait: true) { lastReport = (written, .now) }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {
@@ -365,7 +379,7 @@ public final class CRMStoreFollower {
         if let event { pending.append(event) }
         receivedThrough = sequence
         receivedAt = at
-        if pending.count >= Self.batchLimit { try flush() }
+        if pending.count >= Self.batchLimit { try flush(committing: false) }
     }
 
     /// The replay buffer no longer holds these events: says so, and goes on after them.
