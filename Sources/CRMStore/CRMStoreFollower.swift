@@ -70,11 +70,12 @@ public final class CRMStoreFollower {
     /// that once fell behind never went back to `idle` (bench/README.md, session 28).
     static let flushInterval = Duration.milliseconds(5)
     /// How long the store keeps adding its writes (the in-process store's takes, a separate store's batches) to one
-    /// open transaction before it commits them; it commits at once when nothing new came. A commit has a cost of its own whatever it carries: `acd-bench
-    /// crm --anonymous --batch 3240` wrote 546,000–560,000 contacts/s committing every write, 589,000–602,000
-    /// committing every fifth; at 72,000 contacts/s end to end the store and its checkpointer took 0.19–0.26 of a
-    /// core with a commit per take, 0.18–0.23 with one per 25 ms (bench/README.md, session 29). Not longer: the
-    /// transaction holds the database's write lock, and its cards are seen only once it commits.
+    /// open transaction before it commits them; it commits at once when nothing new came. A commit has a cost of its
+    /// own whatever it carries: `acd-bench crm --anonymous --batch 3240` wrote 546,000–560,000 contacts/s committing
+    /// every write, 589,000–602,000 committing every fifth; at 72,000 contacts/s end to end the store and its
+    /// checkpointer took 0.19–0.26 of a core with a commit per take, 0.18–0.23 with one per 25 ms (bench/README.md,
+    /// session 29). Not longer: the transaction holds the database's write lock, and its cards are seen only once
+    /// it commits.
     static let commitInterval = Duration.milliseconds(25)
     /// Events taken from the handoff at once past which the store is behind, and under which it has caught up
     /// again. A daemon publishes about nine events per contact: 16,384 are what three and a half `flushInterval`s
