@@ -101,6 +101,42 @@ import Testing
         #expect(try crm.rows("SELECT * FROM event_cursor") == reference.rows("SELECT * FROM event_cursor"))
     }
 
+    /// A call card the table refuses: its insert (`INSERT OR ROLLBACK`, no statement journal) takes SQLite's
+    /// transaction back by itself, and the writer is left as after any failure.
+    @Test func aRefusedCallCardTakesBackEveryBatchSinceTheLastCommit() throws {
+        let events = try CallCardWriterTests.dayOfEvents()
+        let reference = try Self.reference(events)
+        let (crm, writer) = try Self.following()
+        guard let split = events.lastIndex(where: { if case .received = $0.kind { true } else { false } }),
+              case .received(let contact, _) = events[split].kind else {
+            Issue.record("the day has no contact")
+            return
+        }
+        try writer.write(Array(events[..<split]))
+        let committed = try crm.rows(Self.everything)
+        // A row already at the card's key, as another writer of the same run would have left it.
+        let cardID = try CardKey.cardID(streamNumber: 1, contact: contact.rawValue)
+        try crm.database.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO interactions (card_id, stream_id, contact_id, tenant, channel, first_queue, queue, received_at)
+                VALUES (?, 42, ?, 't', 'voice', 'q', 'q', 0)
+                """, arguments: [cardID, Int64(contact.rawValue)])
+        }
+        #expect {
+            try writer.write(Array(events[split...]), commit: false)
+        } throws: { error in
+            (error as? CRMError)?.code == "crm_write_failed"
+        }
+        #expect(!writer.hasUncommittedWrites)
+        #expect(writer.writtenThrough == events[split - 1].sequence && writer.appliedThrough == writer.writtenThrough)
+        #expect(try crm.rows(Self.everything).count == committed.count + 1)
+
+        try crm.database.pool.write { try $0.execute(sql: "DELETE FROM interactions WHERE card_id = ?", arguments: [cardID]) }
+        try writer.write(Array(events[split...]))
+        #expect(try crm.rows(Self.everything) == reference.rows(Self.everything))
+        #expect(try crm.rows("SELECT * FROM event_cursor") == reference.rows("SELECT * FROM event_cursor"))
+    }
+
     /// The daemon reads how far the store has applied to tell how far behind it is, and how far it has committed
     /// to keep in its replay buffer what the database does not hold yet.
     @Test func progressTellsAppliedFromCommitted() {
