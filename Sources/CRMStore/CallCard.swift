@@ -96,9 +96,10 @@ final class CallCard {
     /// serves both statements (the update leaves the other numbers unused). Replacing the whole row instead deleted
     /// and inserted it in the table and both indexes.
     static let updateSQL = """
-        UPDATE OR ROLLBACK interactions SET queue = ?7, callback_number = ?13, first_offered_at = ?15, answered_at = ?16,
-            ended_at = ?17, wrap_up_ended_at = ?18, agent_id = ?19, wait_ms = ?20, talk_ms = ?21, wrap_up_ms = ?22,
-            outcome = ?23, offers = ?24, offers_declined = ?25, offers_missed = ?26, overflows = ?27, overflowed_to = ?28
+        UPDATE OR ROLLBACK interactions SET queue = ?7, callback_number = ?13, first_offered_at = ?15,
+            answered_at = ?16, ended_at = ?17, wrap_up_ended_at = ?18, agent_id = ?19, wait_ms = ?20, talk_ms = ?21,
+            wrap_up_ms = ?22, outcome = ?23, offers = ?24, offers_declined = ?25, offers_missed = ?26, overflows = ?27,
+            overflowed_to = ?28
         WHERE card_id = ?29
         """
 

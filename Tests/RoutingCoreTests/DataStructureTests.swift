@@ -295,7 +295,9 @@ import Testing
         let cards = (0..<10).map { _ in Card() }
         for (n, card) in cards.enumerated() { index.insert(ContactID(UInt64(n + 1)), card) }
         #expect(index.count == 10)
-        for (n, card) in cards.enumerated() { #expect(index[ContactID(UInt64(n + 1))]?.map(ObjectIdentifier.init) == ObjectIdentifier(card)) }
+        for (n, card) in cards.enumerated() {
+            #expect(index[ContactID(UInt64(n + 1))]?.map(ObjectIdentifier.init) == ObjectIdentifier(card))
+        }
         index.remove(ContactID(2))
         index.remove(ContactID(9))
         #expect(index[ContactID(2)] == nil && index[ContactID(9)] == nil && index[ContactID(11)] == nil)
