@@ -158,8 +158,7 @@ public final class CRMStoreFollower {
                     if left > .zero { Thread.sleep(forTimeInterval: Self.seconds(left)) }
                     timeout = 0
                 } else if let uncommittedSince {
-                    let left = uncommittedSince + Self.commitInterval - .now
-                    timeout = left > .zero ? Int(ceil(Self.seconds(left) * 1000)) : 0
+                    timeout = Self.milliseconds(uncommittedSince + Self.commitInterval - .now)
                 }
                 let ready = try ZMQPoller.poll([subscriber, requester], timeout: timeout)
                 if ready[1] { try receiveReplies() }
@@ -199,8 +198,12 @@ public final class CRMStoreFollower {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
+    /// A poll's timeout: rounded up, so that the poll does not end before the deadline; 0 for one already past.
     private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        guard duration > .zero else { return 0 }
+        let attosecondsPerMillisecond: Int64 = 1_000_000_000_000_000
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds * 1000 + (attoseconds + attosecondsPerMillisecond - 1) / attosecondsPerMillisecond)
     }
 
     /// Takes what the handoff holds into `pending`, to be written by the next `flush`; false when it held nothing.

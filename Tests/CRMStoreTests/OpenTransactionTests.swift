@@ -23,6 +23,23 @@ import Testing
         return crm
     }
 
+    /// The same call cards and the same cursor as `reference`.
+    static func expect(_ crm: TemporaryCRM, toEqual reference: TemporaryCRM) throws {
+        #expect(try crm.rows(everything) == reference.rows(everything))
+        #expect(try crm.rows("SELECT * FROM event_cursor") == reference.rows("SELECT * FROM event_cursor"))
+    }
+
+    /// `write` fails, and the writer is back at its last commit, through `committed`, with nothing open.
+    static func expectTakenBack(_ writer: CallCardWriter, to committed: UInt64, by write: () throws -> Void) {
+        #expect {
+            try write()
+        } throws: { error in
+            (error as? CRMError)?.code == "crm_write_failed"
+        }
+        #expect(!writer.hasUncommittedWrites)
+        #expect(writer.writtenThrough == committed && writer.appliedThrough == writer.writtenThrough)
+    }
+
     @Test func batchesLeftOpenAreSeenOnlyOnceCommittedAndThenAsIfWrittenAtOnce() throws {
         let events = try CallCardWriterTests.dayOfEvents()
         let reference = try Self.reference(events)
@@ -43,8 +60,7 @@ import Testing
         try writer.write(Array(events[thirds[2]...]))
         #expect(!writer.hasUncommittedWrites)
         #expect(writer.writtenThrough == events.last!.sequence && writer.appliedThrough == writer.writtenThrough)
-        #expect(try crm.rows(Self.everything) == reference.rows(Self.everything))
-        #expect(try crm.rows("SELECT * FROM event_cursor") == reference.rows("SELECT * FROM event_cursor"))
+        try Self.expect(crm, toEqual: reference)
     }
 
     @Test func commitAloneWritesTheOpenTransactionAndIsANoOpWithoutOne() throws {
@@ -86,19 +102,12 @@ import Testing
         // A proficiency the skills table refuses (its CHECK), as a database that cannot take a write would.
         let refused = Event(
             sequence: events.last!.sequence + 1, at: events.last!.at, kind: .skillsChanged("ann", skills: ["general": 11]))
-        #expect {
-            try writer.write([refused], commit: false)
-        } throws: { error in
-            (error as? CRMError)?.code == "crm_write_failed"
-        }
-        #expect(!writer.hasUncommittedWrites)
-        #expect(writer.writtenThrough == events[half - 1].sequence && writer.appliedThrough == writer.writtenThrough)
+        Self.expectTakenBack(writer, to: events[half - 1].sequence) { try writer.write([refused], commit: false) }
         #expect(try crm.rows(Self.everything) == committed)
 
         // Written again from the last commit, the events end as they would have.
         try writer.write(Array(events[half...]))
-        #expect(try crm.rows(Self.everything) == reference.rows(Self.everything))
-        #expect(try crm.rows("SELECT * FROM event_cursor") == reference.rows("SELECT * FROM event_cursor"))
+        try Self.expect(crm, toEqual: reference)
     }
 
     /// A call card the table refuses: its insert (`INSERT OR ROLLBACK`, no statement journal) takes SQLite's
@@ -122,19 +131,14 @@ import Testing
                 VALUES (?, 42, ?, 't', 'voice', 'q', 'q', 0)
                 """, arguments: [cardID, Int64(contact.rawValue)])
         }
-        #expect {
+        Self.expectTakenBack(writer, to: events[split - 1].sequence) {
             try writer.write(Array(events[split...]), commit: false)
-        } throws: { error in
-            (error as? CRMError)?.code == "crm_write_failed"
         }
-        #expect(!writer.hasUncommittedWrites)
-        #expect(writer.writtenThrough == events[split - 1].sequence && writer.appliedThrough == writer.writtenThrough)
         #expect(try crm.rows(Self.everything).count == committed.count + 1)
 
         try crm.database.pool.write { try $0.execute(sql: "DELETE FROM interactions WHERE card_id = ?", arguments: [cardID]) }
         try writer.write(Array(events[split...]))
-        #expect(try crm.rows(Self.everything) == reference.rows(Self.everything))
-        #expect(try crm.rows("SELECT * FROM event_cursor") == reference.rows("SELECT * FROM event_cursor"))
+        try Self.expect(crm, toEqual: reference)
     }
 
     /// The daemon reads how far the store has applied to tell how far behind it is, and how far it has committed
