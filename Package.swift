@@ -59,6 +59,7 @@ let package = Package(
             name: "CRMStore",
             dependencies: [
                 "RoutingCore", "ACDProtocol", "ZeroMQ", "CSQLiteSetup",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, to bind the call card's columns without boxing each value.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -159,6 +159,16 @@ enum CRMSchema {
                 CREATE INDEX interactions_received ON interactions(received_at);
                 """)
         }
+        migrator.registerMigration("v3: the last event in each call card, and how far the store has applied") { db in
+            // The store saves a card in progress only now and then (`CallCardWriter.CardHolding`), so its cursor
+            // may stay behind events some cards already show. `events_through` tells which, card by card, and
+            // `applied_sequence` up to where to look: a store starting again skips them instead of counting them
+            // twice. NULL in rows written before: the cursor was never held back then.
+            try db.execute(sql: """
+                ALTER TABLE interactions ADD COLUMN events_through INTEGER;
+                ALTER TABLE event_cursor ADD COLUMN applied_sequence INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -99,7 +99,7 @@ public final class CRMStoreFollower {
         progress: CRMStoreProgress, boost: StorePriorityBoost? = nil, logger: Logger
     ) throws(ZMQError) {
         self.boost = boost
-        writer = CallCardWriter(database: database, pacer: ThreadPriority.background.longWorkPacer)
+        writer = CallCardWriter(database: database, holding: .standard, pacer: ThreadPriority.background.longWorkPacer)
         self.progress = progress
         self.logger = logger
         switch source {
@@ -165,7 +165,7 @@ public final class CRMStoreFollower {
                 if ready[0] { try receiveEvents(from: subscriber) }
                 if let pendingSince, ContinuousClock.now - pendingSince >= Self.flushInterval {
                     try flush(committing: false)
-                } else if pendingSince == nil, writer.hasUncommittedWrites {
+                } else if pendingSince == nil, writer.hasUncommittedWrites || writer.hasHeldCards {
                     // Nothing came since the last write: the stream is quiet, and waiting would gain nothing.
                     try flush()
                 }
@@ -408,12 +408,15 @@ public final class CRMStoreFollower {
     }
 
     /// Writes the events received and not written yet, and commits them with those of the open transaction, unless
-    /// `committing` is false and that transaction is younger than `commitInterval`.
+    /// `committing` is false and that transaction is younger than `commitInterval`. Committing, it also saves every
+    /// card held in progress: the stream is quiet or the store stops, and nothing is gained by waiting.
     private func flush(committing: Bool = true) throws {
         pendingSince = nil
-        guard let stream, receivedThrough > writer.appliedThrough || writer.hasUncommittedWrites else { return }
+        guard let stream, receivedThrough > writer.appliedThrough || writer.hasUncommittedWrites
+            || (committing && writer.hasHeldCards) else { return }
         let commit = committing || uncommittedSince.map { ContinuousClock.now - $0 >= Self.commitInterval } == true
-        try writer.write(taking: &pending, through: receivedThrough, at: receivedAt, commit: commit)
+        try writer.write(
+            taking: &pending, through: receivedThrough, at: receivedAt, commit: commit, savingHeldCards: committing)
         if commit {
             uncommittedSince = nil
             checkpointer?.commitDidHappen()

@@ -37,13 +37,20 @@ final class CallCard {
     @exclusivity(unchecked) var offersMissed: Int32 = 0
     @exclusivity(unchecked) var overflows: Int32 = 0
     @exclusivity(unchecked) var overflowedTo: String?
+    /// The sequence number of the last event applied to the card. A store that starts again from a cursor held back
+    /// for cards it had not saved (`CallCardWriter.CardHolding`) meets events its saved cards already show, and
+    /// skips them by it: an offer counted twice would be wrong.
+    @exclusivity(unchecked) var eventsThrough: UInt64 = 0
 
-    /// Whether the card changed since it was last saved.
+    /// Whether the card changed during the write in progress.
     @exclusivity(unchecked) var isDirty = false
+    /// The first change not saved yet: its event's sequence number and time; nil when the row shows every change.
+    @exclusivity(unchecked) var unsavedSince: (sequence: UInt64, at: Int64)?
     /// Whether the card has a row: a later save updates only what can change, and no index.
     @exclusivity(unchecked) var isSaved = false
 
-    init(cardID: Int64, stream: Int64, contact: ContactID, submission: ContactSubmission, at: Int64) {
+    /// The card of a contact just received, by the event of sequence number `sequence` at `at`.
+    init(cardID: Int64, stream: Int64, contact: ContactID, submission: ContactSubmission, sequence: UInt64, at: Int64) {
         self.cardID = cardID
         self.stream = stream
         contactID = contact.rawValue
@@ -61,6 +68,7 @@ final class CallCard {
         ivrData = submission.ivrData.isEmpty ? nil : IVRDataJSON.encode(submission.ivrData)
         callbackNumber = submission.callbackNumber
         receivedAt = at
+        eventsThrough = sequence
     }
 
     /// Nothing more will happen to the contact: it ended without an agent, or its wrap-up is over.
@@ -72,13 +80,15 @@ final class CallCard {
     private static let columns = """
         card_id, stream_id, contact_id, external_id, tenant, channel, first_queue, queue, customer_id, customer_tier, language,
         priority, ivr_data, callback_number, received_at, first_offered_at, answered_at, ended_at, wrap_up_ended_at,
-        agent_id, wait_ms, talk_ms, wrap_up_ms, outcome, offers, offers_declined, offers_missed, overflows, overflowed_to
+        agent_id, wait_ms, talk_ms, wrap_up_ms, outcome, offers, offers_declined, offers_missed, overflows, overflowed_to,
+        events_through
         """
 
-    /// Parameters per row: the 28 columns numbered as in `updateSQL`, then `card_id`.
-    static let parametersPerRow: Int32 = 29
+    /// Parameters per row: the 28 columns numbered as in `updateSQL`, then `card_id`, then `events_through`.
+    static let parametersPerRow: Int32 = 30
+    private static let cardIDParameter: Int32 = 29
 
-    /// Inserts `rows` cards in one statement, row r's parameters numbered from r × 29 + 1: statement start and end
+    /// Inserts `rows` cards in one statement, row r's parameters numbered from r × 30 + 1: statement start and end
     /// cost SQLite about 2,500 instructions, whatever the rows. `OR ROLLBACK`, as the update: a refused row takes the
     /// whole transaction back, as the writer does after any failure anyway, so SQLite keeps no statement journal
     /// (the pages a statement changes, copied to undo that statement alone): 1.8 % of the writer's instructions
@@ -86,7 +96,7 @@ final class CallCard {
     static func insertSQL(rows: Int) -> String {
         let tuples = (0..<Int32(rows)).map { row in
             let first = row * parametersPerRow
-            let columns = [first + parametersPerRow] + (1..<parametersPerRow).map { first + $0 }
+            let columns = [first + cardIDParameter] + (1..<cardIDParameter).map { first + $0 } + [first + parametersPerRow]
             return "(" + columns.map { "?\($0)" }.joined(separator: ", ") + ")"
         }
         return "INSERT OR ROLLBACK INTO interactions (\(columns)) VALUES " + tuples.joined(separator: ", ")
@@ -99,7 +109,7 @@ final class CallCard {
         UPDATE OR ROLLBACK interactions SET queue = ?7, callback_number = ?13, first_offered_at = ?15,
             answered_at = ?16, ended_at = ?17, wrap_up_ended_at = ?18, agent_id = ?19, wait_ms = ?20, talk_ms = ?21,
             wrap_up_ms = ?22, outcome = ?23, offers = ?24, offers_declined = ?25, offers_missed = ?26, overflows = ?27,
-            overflowed_to = ?28
+            overflowed_to = ?28, events_through = ?30
         WHERE card_id = ?29
         """
 
@@ -130,7 +140,7 @@ final class CallCard {
         let base = row * Self.parametersPerRow
         statement.bind(stream, at: base + 1)
         statement.bind(Int64(bitPattern: contactID), at: base + 2)
-        statement.bind(cardID, at: base + 29)
+        statement.bind(cardID, at: base + Self.cardIDParameter)
         statement.bind(queue, at: base + 7)
         statement.bind(callbackNumber, at: base + 13)
         statement.bind(firstOfferedAt, at: base + 15)
@@ -147,6 +157,7 @@ final class CallCard {
         statement.bind(offersMissed, at: base + 26)
         statement.bind(overflows, at: base + 27)
         statement.bind(overflowedTo, at: base + 28)
+        statement.bind(Int64(bitPattern: eventsThrough), at: base + Self.parametersPerRow)
     }
 
     static func fetch(cardID: Int64, db: Database) throws -> CallCard? {
@@ -185,6 +196,8 @@ final class CallCard {
         offersMissed = row["offers_missed"]
         overflows = row["overflows"]
         overflowedTo = row["overflowed_to"]
+        // Rows written before the column existed came under a cursor never held back: no event after it is in them.
+        eventsThrough = UInt64(bitPattern: (row["events_through"] as Int64?) ?? 0)
         isSaved = true
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import GRDB
 import RoutingCore
 
@@ -10,20 +11,53 @@ import RoutingCore
 /// with one per 5 ms of events at 72,000 contacts/s (`acd-bench crm --writes-per-commit`, bench/README.md, session
 /// 29). Nothing is committed, and the cursor does not move, until `commit()`; a failure rolls back every batch
 /// since the last commit.
+///
+/// A card in progress may also be held back from the database for a while (`CardHolding`), so that a contact's
+/// card is written once when it ends instead of at every write it spans. The cursor then stops before the first
+/// change of the oldest card held: a store starting again from it meets events that cards it saved already show,
+/// and skips them by the card's `events_through`.
 public final class CallCardWriter {
+    /// How long the writer may keep a card in progress to itself before it saves it; a finished card is saved by
+    /// the write that finishes it. Saved at every write, a card whose contact spanned several was updated each time:
+    /// one random page of the table rewritten per update. The further routing fell behind, the longer contacts
+    /// lasted and the more updates each one cost, until updates were 47 % of the store's saves at 120,000
+    /// contacts/s end to end and it could not catch up (bench/README.md, session 31).
+    public struct CardHolding: Sendable, Equatable {
+        /// A card whose first unsaved change is this many events older than the newest is saved: it bounds how
+        /// far the cursor stays behind, which is what the daemon keeps in its replay buffer for the store.
+        public var events: UInt64
+        /// A card whose first unsaved change is this much older (in the events' time) is saved: how late a card
+        /// in progress may show in the database under a steady stream.
+        public var milliseconds: Int64
+
+        /// Every card saved by each write.
+        public static let none = CardHolding(events: 0, milliseconds: 0)
+        /// What the store runs with: a quarter of the daemon's default replay buffer, and a second.
+        public static let standard = CardHolding(events: 65_536, milliseconds: 1_000)
+    }
+
     // One thread writes (the store's); its state skips Swift's run-time exclusivity checks, as `CallCard` does.
     public let database: CRMDatabase
+    public let holding: CardHolding
     /// The daemon run being followed, and the sequence number written through in it.
     @exclusivity(unchecked) public private(set) var stream: UInt64 = 0
     /// The run's number in `event_streams`, the high bits of its cards' keys (`CardKey`).
     @exclusivity(unchecked) private var streamNumber: Int64 = 0
-    /// The sequence number committed through: in the database, and in the cursor.
+    /// The cursor committed: every event through it is in the database, cards held or not.
     @exclusivity(unchecked) public private(set) var writtenThrough: UInt64 = 0
+    /// Every event through it was applied when the cursor was committed; the database may show some after
+    /// `writtenThrough` (in the cards it saved).
+    @exclusivity(unchecked) private var committedAppliedThrough: UInt64 = 0
+    /// How far the writer's own state (its open cards, the open transaction) has applied the stream.
+    @exclusivity(unchecked) private var stateAppliedThrough: UInt64 = 0
+    /// Events up to here may already be in saved cards: after the writer started again from a cursor held back.
+    @exclusivity(unchecked) private var mayBeSavedThrough: UInt64 = 0
+    /// When the newest event applied happened (Unix ms): what a card held is aged against.
+    @exclusivity(unchecked) private var newestEventAt: Int64 = 0
     /// What the open transaction will set the cursor to; nil when none is open.
-    @exclusivity(unchecked) private var uncommittedCursor: (through: UInt64, updatedAt: Int64)?
-    /// The sequence number applied through, in the open transaction or committed: `writtenThrough` when no
-    /// transaction is open.
-    public var appliedThrough: UInt64 { uncommittedCursor?.through ?? writtenThrough }
+    @exclusivity(unchecked) private var uncommittedCursor: Cursor?
+    /// The sequence number applied through, in the open transaction or committed, or held in cards.
+    public var appliedThrough: UInt64 { uncommittedCursor?.applied ?? stateAppliedThrough }
     /// Events that named a contact whose card was never started (its `received` event came before the cursor of
     /// a run the store joined late). Counted, not written.
     @exclusivity(unchecked) public private(set) var orphanEvents = 0
@@ -35,6 +69,11 @@ public final class CallCardWriter {
     @exclusivity(unchecked) private var openCards = ContactIndex<CallCard?>()
     /// How many contacts' cards the writer holds: those still queued, offered, connected or in wrap-up.
     public var openCardCount: Int { openCards.count }
+    /// Cards with changes not saved, by their first such change, oldest first. A card saved meanwhile leaves its
+    /// entry behind (its `unsavedSince` no longer matches), dropped once it reaches the front.
+    @exclusivity(unchecked) private var held = Deque<(sequence: UInt64, card: CallCard)>()
+    /// Whether some card may hold changes that are not saved.
+    public var hasHeldCards: Bool { !held.isEmpty }
     private let texts = BindingArena()
     /// Asked whether to rest each time a transaction has done `pacingCheckInterval` units of work: applying an
     /// event is one, saving a card `cardSaveWork`. A save is an SQLite insert or update of some 15,000
@@ -46,45 +85,67 @@ public final class CallCardWriter {
     static let pacingCheckInterval = 16
     static let cardSaveWork = 10
 
+    /// What a commit sets the cursor to.
+    private struct Cursor {
+        /// Every event through it is in the database.
+        var written: UInt64
+        /// Every event through it was applied.
+        var applied: UInt64
+        /// When the last of them happened (Unix ms).
+        var updatedAt: Int64
+    }
+
     /// `pacer` lets a long batch give way to other threads (the store yields or rests while it keeps up): a
     /// batch of 20 ms of events at 20,000 contacts/s ran 3 ms at a stretch, and the kernel left the routing
     /// thread waiting behind it for all of that, even with the store at `SCHED_IDLE`.
-    init(database: CRMDatabase, pacer: WorkPacer) {
+    init(database: CRMDatabase, holding: CardHolding = .none, pacer: WorkPacer) {
         self.database = database
+        self.holding = holding
         self.pacer = pacer
     }
 
     /// A writer that never gives way during a batch.
-    public convenience init(database: CRMDatabase) {
-        self.init(database: database, pacer: .unpaced)
+    public convenience init(database: CRMDatabase, holding: CardHolding = .none) {
+        self.init(database: database, holding: holding, pacer: .unpaced)
     }
 
     /// Whether a transaction is open with writes that are not committed yet.
     public var hasUncommittedWrites: Bool { uncommittedCursor != nil }
 
-    /// Starts following `stream`: returns the sequence number already written for it (0 for a new run). What the
-    /// open transaction holds is committed first.
+    /// Starts following `stream`: returns the sequence number already written for it (0 for a new run), from which
+    /// its events must come again. The cards held and what the open transaction holds are saved and committed first.
     public func follow(stream: UInt64) throws(CRMError) -> UInt64 {
         if stream == self.stream { return writtenThrough }
+        if hasHeldCards { try write([], through: appliedThrough, savingHeldCards: true) }
         try commit()
         let id = Int64(bitPattern: stream)
-        let (number, written) = try database.write { db in
+        let (number, written, applied) = try database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO event_streams (stream_id) VALUES (?)", arguments: [id])
             let number = try Int64.fetchOne(db, sql: "SELECT number FROM event_streams WHERE stream_id = ?", arguments: [id])
-            let written = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM event_cursor WHERE stream_id = ?", arguments: [id])
-            return (number ?? 0, written ?? 0)
+            let cursor = try Row.fetchOne(
+                db, sql: "SELECT last_sequence, applied_sequence FROM event_cursor WHERE stream_id = ?", arguments: [id])
+            let written: Int64 = cursor?["last_sequence"] ?? 0
+            let applied: Int64? = cursor?["applied_sequence"]
+            return (number ?? 0, written, applied ?? written)
         }
         self.stream = stream
         streamNumber = number
         writtenThrough = UInt64(written)
+        committedAppliedThrough = UInt64(applied)
+        stateAppliedThrough = writtenThrough
+        mayBeSavedThrough = committedAppliedThrough
         openCards = ContactIndex()
+        held.removeAll()
         return writtenThrough
     }
 
-    /// As `write(taking:through:at:commit:)`, for events the caller keeps: they are copied first.
-    public func write(_ events: [Event], through sequence: UInt64? = nil, at: Int64? = nil, commit: Bool = true) throws(CRMError) {
+    /// As `write(taking:through:at:commit:savingHeldCards:)`, for events the caller keeps: they are copied first.
+    public func write(
+        _ events: [Event], through sequence: UInt64? = nil, at: Int64? = nil, commit: Bool = true,
+        savingHeldCards: Bool = false
+    ) throws(CRMError) {
         var copy = events
-        try write(taking: &copy, through: sequence, at: at, commit: commit)
+        try write(taking: &copy, through: sequence, at: at, commit: commit, savingHeldCards: savingHeldCards)
     }
 
     /// Writes the events of the followed stream through `sequence` (the last event's by default), in order, in the open
@@ -92,29 +153,32 @@ public final class CallCardWriter {
     /// skipped. The caller holds every event in between (the follower fetches missing ones first); it may leave out
     /// those the store has nothing to write for (a kind this version does not know) or that can no longer be had (they
     /// left the daemon's replay buffer), which the cursor passes over all the same. `at` dates the cursor (Unix ms).
+    /// Cards in progress are saved as `holding` says, or all of them if `savingHeldCards`.
     /// The events are taken: each one's kind is moved out of `events` and applied without a copy, and `events` comes
     /// back empty with its storage kept, written or not. Applied from a borrowed array, every event was copied once and
     /// the copy destroyed: 1,226 instructions a contact, 6 % of the store's (callgrind over the whole of `acd-bench crm
     /// --anonymous --customers 2000 --lookups 10 --contacts 20000`, 994.4 M before and 969.9 M after; session 25).
     public func write(
-        taking events: inout [Event], through sequence: UInt64? = nil, at: Int64? = nil, commit: Bool = true
+        taking events: inout [Event], through sequence: UInt64? = nil, at: Int64? = nil, commit: Bool = true,
+        savingHeldCards: Bool = false
     ) throws(CRMError) {
         defer { events.removeAll(keepingCapacity: true) }
         let lastSequence = events.isEmpty ? nil : events[events.count - 1].sequence
-        let through = sequence ?? lastSequence ?? appliedThrough
-        guard through > appliedThrough else {
+        let appliedThrough = self.appliedThrough
+        let through = max(sequence ?? lastSequence ?? appliedThrough, appliedThrough)
+        guard through > appliedThrough || (savingHeldCards && hasHeldCards) else {
             if commit { try self.commit() }
             return
         }
-        let appliedThrough = self.appliedThrough
         // Events come in sequence order: the last one is fresh if any is.
         let lastFresh = lastSequence.flatMap { $0 > appliedThrough ? $0 : nil }
         precondition((lastFresh ?? 0) <= through, "event \(lastFresh ?? 0) is after \(through)")
-        let cursor = (through: through, updatedAt: at ?? (lastFresh != nil ? events[events.count - 1].at.milliseconds : 0))
+        let newest = at ?? (lastFresh != nil ? events[events.count - 1].at.milliseconds : newestEventAt)
         let stream = Int64(bitPattern: self.stream)
         var orphans = 0
+        var cursor = Cursor(written: through, applied: through, updatedAt: newest)
         do {
-            try inTransaction(committing: commit ? cursor : nil) { db in
+            try inTransaction { db in
                 var batch = try Batch(db, texts: texts)
                 pacer.startRun()
                 var workSinceCheck = 0
@@ -128,7 +192,8 @@ public final class CallCardWriter {
                 try events.withUnsafeMutableBufferPointer { taken in
                     for index in taken.indices {
                         let slot = taken.baseAddress! + index
-                        guard slot.pointee.sequence > appliedThrough else { continue }
+                        let sequence = slot.pointee.sequence
+                        guard sequence > appliedThrough else { continue }
                         let at = slot.pointee.at.milliseconds
                         // The kind is moved out, and one without a payload left in its place for the array to
                         // destroy: moved out as a whole event, and its kind passed on, each event was still
@@ -136,7 +201,7 @@ public final class CallCardWriter {
                         let kindSlot = (UnsafeMutableRawPointer(slot) + Self.kindOffset).assumingMemoryBound(to: EventKind.self)
                         let kind = kindSlot.move()
                         kindSlot.initialize(to: .rulesReplaced(tenants: []))
-                        if try apply(consume kind, at: at, stream: stream, batch: &batch) == false {
+                        if try apply(consume kind, sequence: sequence, at: at, stream: stream, batch: &batch) == false {
                             orphans += 1
                         }
                         didWork(1)
@@ -144,8 +209,8 @@ public final class CallCardWriter {
                 }
                 var unsaved: [CallCard] = []
                 unsaved.reserveCapacity(Self.insertRows)
-                for card in batch.dirty {
-                    card.isDirty = false
+                func save(_ card: CallCard) throws {
+                    card.unsavedSince = nil
                     if card.isSaved {
                         try card.update(through: batch.updateCard)
                     } else {
@@ -155,15 +220,37 @@ public final class CallCardWriter {
                     if card.isFinished { openCards.remove(ContactID(card.contactID)) }
                     didWork(Self.cardSaveWork)
                 }
+                for card in batch.dirty {
+                    card.isDirty = false
+                    if card.isFinished || holding == .none {
+                        try save(card)
+                    } else if let since = card.unsavedSince, since.sequence > appliedThrough {
+                        // Its first unsaved change came in this write: it is not held yet.
+                        held.append((since.sequence, card))
+                    }
+                }
+                while let (sequence, card) = held.first {
+                    guard let since = card.unsavedSince, since.sequence == sequence else {
+                        held.removeFirst()
+                        continue
+                    }
+                    guard savingHeldCards || through - sequence >= holding.events || newest - since.at >= holding.milliseconds
+                    else { break }
+                    held.removeFirst()
+                    try save(card)
+                }
                 try insert(&unsaved, batch)
                 try batch.finish()
+                if let (sequence, _) = held.first { cursor.written = sequence - 1 }
+                if commit { try setCursor(cursor, db) }
             }
         } catch {
             throw rolledBack(error, writing: through)
         }
+        stateAppliedThrough = through
+        newestEventAt = newest
         if commit {
-            writtenThrough = through
-            uncommittedCursor = nil
+            committed(cursor)
         } else {
             uncommittedCursor = cursor
         }
@@ -174,28 +261,27 @@ public final class CallCardWriter {
     public func commit() throws(CRMError) {
         guard let cursor = uncommittedCursor else { return }
         do {
-            try inTransaction(committing: cursor) { _ in }
+            try inTransaction { db in try setCursor(cursor, db) }
         } catch {
-            throw rolledBack(error, writing: cursor.through)
+            throw rolledBack(error, writing: cursor.applied)
         }
-        writtenThrough = cursor.through
+        committed(cursor)
+    }
+
+    private func committed(_ cursor: Cursor) {
+        writtenThrough = cursor.written
+        committedAppliedThrough = cursor.applied
         uncommittedCursor = nil
     }
 
-    /// Runs `body` in the open transaction, or in a new one, then sets the cursor and commits if `cursor` is given.
-    /// A failure rolls the transaction back. The transaction outlives the database access, which the database's
-    /// configuration allows (`CRMDatabase`): this writer is the only one to use the pool's writer connection.
-    private func inTransaction(committing cursor: (through: UInt64, updatedAt: Int64)?, _ body: (Database) throws -> Void) throws {
+    /// Runs `body` in the open transaction, or in a new one. A failure rolls the transaction back. The transaction
+    /// outlives the database access, which the database's configuration allows (`CRMDatabase`): this writer is the
+    /// only one to use the pool's writer connection.
+    private func inTransaction(_ body: (Database) throws -> Void) throws {
         try database.pool.writeWithoutTransaction { db in
             do {
                 if !db.isInsideTransaction { try db.beginTransaction(.immediate) }
                 try body(db)
-                guard let cursor else { return }
-                try db.execute(sql: """
-                    INSERT INTO event_cursor (stream_id, last_sequence, updated_at) VALUES (?, ?, ?)
-                    ON CONFLICT(stream_id) DO UPDATE SET last_sequence = excluded.last_sequence, updated_at = excluded.updated_at
-                    """, arguments: [Int64(bitPattern: stream), Int64(cursor.through), cursor.updatedAt])
-                try db.commit()
             } catch {
                 if db.isInsideTransaction { try? db.rollback() }
                 throw error
@@ -203,11 +289,24 @@ public final class CallCardWriter {
         }
     }
 
-    /// After a failed transaction: the cards are again what the database and the events after `writtenThrough`
-    /// say, and the error names the events that were not written.
+    /// Sets the cursor and commits the transaction.
+    private func setCursor(_ cursor: Cursor, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO event_cursor (stream_id, last_sequence, applied_sequence, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(stream_id) DO UPDATE SET last_sequence = excluded.last_sequence,
+                applied_sequence = excluded.applied_sequence, updated_at = excluded.updated_at
+            """, arguments: [Int64(bitPattern: stream), Int64(cursor.written), Int64(cursor.applied), cursor.updatedAt])
+        try db.commit()
+    }
+
+    /// After a failed transaction: the cards are again what the database says, and what events after
+    /// `writtenThrough` say once written again; the error names the events that were not written.
     private func rolledBack(_ error: any Error, writing through: UInt64) -> CRMError {
         openCards = ContactIndex()
+        held.removeAll()
         uncommittedCursor = nil
+        stateAppliedThrough = writtenThrough
+        mayBeSavedThrough = max(mayBeSavedThrough, committedAppliedThrough)
         return CRMError(code: "crm_write_failed", message: "writing events \(writtenThrough + 1)...\(through) failed: \(error)")
     }
 
@@ -275,59 +374,67 @@ public final class CallCardWriter {
         }
     }
 
-    /// Applies one event (its kind, and when it happened); false when it names a contact without a card. The kind
-    /// comes as a copy of its own and is taken apart without another: a loop over the events and a switch over each
-    /// borrowed one copied every event twice, about 2,000 instructions a contact (callgrind, `acd-bench crm`).
-    private func apply(_ kind: consuming EventKind, at: Int64, stream: Int64, batch: inout Batch) throws -> Bool {
+    /// Applies one event (its kind, sequence number, and when it happened); false when it names a contact without a
+    /// card. The kind comes as a copy of its own and is taken apart without another: a loop over the events and a
+    /// switch over each borrowed one copied every event twice, about 2,000 instructions a contact (callgrind,
+    /// `acd-bench crm`).
+    private func apply(
+        _ kind: consuming EventKind, sequence: UInt64, at: Int64, stream: Int64, batch: inout Batch
+    ) throws -> Bool {
+        func update(_ contact: ContactID, _ change: (CallCard) -> Void) throws -> Bool {
+            try self.update(contact, sequence: sequence, at: at, &batch, change) != nil
+        }
         switch consume kind {
         case .received(let id, let submission):
-            let card = CallCard(
-                cardID: try CardKey.cardID(streamNumber: streamNumber, contact: id.rawValue), stream: stream, contact: id,
-                submission: submission, at: at)
+            let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: id.rawValue)
+            if sequence <= mayBeSavedThrough, let saved = try CallCard.fetch(cardID: cardID, db: batch.db) {
+                openCards.insert(id, saved)
+                return true
+            }
+            let card = CallCard(cardID: cardID, stream: stream, contact: id, submission: submission, sequence: sequence, at: at)
             openCards.insert(id, card)
-            markDirty(card, &batch)
+            markDirty(card, sequence: sequence, at: at, &batch)
         case .queued(let id, _, _, _, _), .accepted(let id, _):
-            return try update(id, &batch) { _ in }
+            return try update(id) { _ in }
         case .offered(let id, _, _, _):
-            return try update(id, &batch) { card in
+            return try update(id) { card in
                 card.offers += 1
                 if card.firstOfferedAt == nil { card.firstOfferedAt = at }
             }
         case .declined(let id, _):
-            return try update(id, &batch) { $0.offersDeclined += 1 }
+            return try update(id) { $0.offersDeclined += 1 }
         case .offerTimedOut(let id, _):
-            return try update(id, &batch) { $0.offersMissed += 1 }
+            return try update(id) { $0.offersMissed += 1 }
         case .connected(let id, let agent, let queue, let wait):
-            let known = try update(id, &batch) { card in
+            guard let card = try self.update(id, sequence: sequence, at: at, &batch, { card in
                 card.answeredAt = at
                 card.agentID = agent.rawValue
                 card.queue = queue
                 card.waitMs = wait
-            }
-            if known, let customer = openCards[id]??.customerID {
+            }) else { return false }
+            if case .changed(let card) = card, let customer = card.customerID {
                 try batch.remember(lastAgent: agent.rawValue, of: customer)
             }
-            return known
         case .completed(let id, _, let talk, let outcome):
-            return try update(id, &batch) { card in
+            return try update(id) { card in
                 card.endedAt = at
                 card.talkMs = talk
                 card.outcome = outcome.rawValue
             }
         case .wrapUpEnded(let id, _, let wrapUp):
-            return try update(id, &batch) { card in
+            return try update(id) { card in
                 card.wrapUpEndedAt = at
                 card.wrapUpMs = wrapUp
             }
         case .abandoned(let id, let queue, let wait, let outcome):
-            return try update(id, &batch) { card in
+            return try update(id) { card in
                 card.endedAt = at
                 card.queue = queue
                 card.waitMs = wait
                 card.outcome = outcome.rawValue
             }
         case .overflowed(let id, _, let target):
-            return try update(id, &batch) { card in
+            return try update(id) { card in
                 card.overflows += 1
                 card.overflowedTo = target ?? "ivr"
                 if let target {
@@ -339,12 +446,12 @@ public final class CallCardWriter {
                 }
             }
         case .closed(let id, _, _):
-            return try update(id, &batch) { card in
+            return try update(id) { card in
                 card.endedAt = at
                 card.outcome = ContactOutcome.closed.rawValue
             }
         case .callbackRequested(let id, let number):
-            return try update(id, &batch) { $0.callbackNumber = number }
+            return try update(id) { $0.callbackNumber = number }
         case .agentAdded(let profile):
             try AgentRows.upsert(profile, db: batch.db)
         case .agentRemoved(let agent):
@@ -357,24 +464,39 @@ public final class CallCardWriter {
         return true
     }
 
-    private func markDirty(_ card: CallCard, _ batch: inout Batch) {
+    private func markDirty(_ card: CallCard, sequence: UInt64, at: Int64, _ batch: inout Batch) {
+        if card.unsavedSince == nil { card.unsavedSince = (sequence, at) }
         guard !card.isDirty else { return }
         card.isDirty = true
         batch.dirty.append(card)
     }
 
-    private func update(_ contact: ContactID, _ batch: inout Batch, _ change: (CallCard) -> Void) throws -> Bool {
+    /// What an event did to the card it names.
+    private enum CardUpdate {
+        /// The card changed.
+        case changed(CallCard)
+        /// The card saved already shows the event: the writer started again from a cursor held back.
+        case alreadySaved
+    }
+
+    /// Applies `change` to `contact`'s card, read back from the database if the writer does not hold it; nil when
+    /// the contact has no card.
+    private func update(
+        _ contact: ContactID, sequence: UInt64, at: Int64, _ batch: inout Batch, _ change: (CallCard) -> Void
+    ) throws -> CardUpdate? {
         let card: CallCard
         if let open = openCards[contact] ?? nil {
             card = open
         } else {
             let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: contact.rawValue)
-            guard let stored = try CallCard.fetch(cardID: cardID, db: batch.db) else { return false }
+            guard let stored = try CallCard.fetch(cardID: cardID, db: batch.db) else { return nil }
             card = stored
             openCards.insert(contact, card)
         }
+        guard sequence > card.eventsThrough else { return .alreadySaved }
         change(card)
-        markDirty(card, &batch)
-        return true
+        card.eventsThrough = sequence
+        markDirty(card, sequence: sequence, at: at, &batch)
+        return .changed(card)
     }
 }

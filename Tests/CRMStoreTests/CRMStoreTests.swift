@@ -396,7 +396,7 @@ final class TemporaryCRM {
                 table[ContactID(contact)] = nil
                 model[contact] = nil
             } else {
-                let card = CallCard(cardID: Int64(step), stream: 1, contact: ContactID(contact), submission: submission, at: 0)
+                let card = CallCard(cardID: Int64(step), stream: 1, contact: ContactID(contact), submission: submission, sequence: UInt64(step), at: 0)
                 table[ContactID(contact)] = card
                 model[contact] = card
             }

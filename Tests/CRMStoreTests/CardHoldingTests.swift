@@ -1,0 +1,189 @@
+@testable import CRMStore
+import GRDB
+import RoutingCore
+import Testing
+
+/// The writer may hold a card in progress instead of saving it at every write (`CallCardWriter.CardHolding`): the
+/// cursor then stops before the card's first unsaved change, and a writer starting again from it skips what the
+/// cards it saved already show.
+@Suite struct CardHoldingTests {
+    static let cards = "SELECT * FROM interactions ORDER BY contact_id"
+    /// Everything a write changes but the cursor.
+    static let tables = [cards, "SELECT * FROM agents ORDER BY id", "SELECT * FROM agent_skills ORDER BY agent_id, skill"]
+
+    static func following(holding: CallCardWriter.CardHolding) throws -> (TemporaryCRM, CallCardWriter) {
+        let crm = try TemporaryCRM()
+        let writer = CallCardWriter(database: crm.database, holding: holding)
+        _ = try writer.follow(stream: 42)
+        return (crm, writer)
+    }
+
+    /// The day of `CallCardWriterTests` written at once by a writer that holds nothing.
+    static func reference(_ events: [Event]) throws -> TemporaryCRM {
+        let (crm, writer) = try following(holding: .none)
+        try writer.write(events)
+        return crm
+    }
+
+    static func expect(_ crm: TemporaryCRM, toEqual reference: TemporaryCRM) throws {
+        for table in tables + ["SELECT * FROM event_cursor"] { #expect(try crm.rows(table) == reference.rows(table)) }
+    }
+
+    /// Contacts in progress side by side, each offered, some declined first, one abandoned: a card saved in progress
+    /// next to one held, so that a store starting again meets events of cards it saved.
+    static func busyDay() throws -> [Event] {
+        var engine = try RoutingEngine(rules: try RuleSetFixture.rules(), seed: 7)
+        var events: [Event] = []
+        var now = Instant(seconds: 1_800_000_000)
+        var offers: [AgentID: ContactID] = [:]
+        func run(_ command: Command) {
+            let produced = engine.handle(command, now: now)
+            for event in produced { if case .offered(let contact, let agent, _, _) = event.kind { offers[agent] = contact } }
+            events += produced
+        }
+        let agents: [AgentID] = ["ann", "bob"]
+        for agent in agents {
+            run(.addAgent(AgentProfile(id: agent, name: agent.rawValue, tenant: "t", skills: ["general": 5])))
+            run(.login(agent))
+        }
+        var submitted: UInt64 = 0
+        func submit() {
+            run(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)))
+            submitted += 1
+        }
+        for _ in 0..<4 { submit() }
+        for agent in agents { run(.ready(agent)) }
+        var declined: Set<ContactID> = []
+        var round = 0
+        while round < 3 || !offers.isEmpty {
+            round += 1
+            now = now.adding(seconds: 1)
+            // Contacts keep arriving while older ones are in progress; the newest of round 3 hangs up in the queue.
+            if round <= 3 { submit() }
+            if round == 3 { run(.abandon(ContactID(submitted))) }
+            for agent in agents {
+                guard let contact = offers.removeValue(forKey: agent) else { continue }
+                if contact.rawValue % 2 == 1, declined.insert(contact).inserted {
+                    run(.decline(agent, contact))
+                    continue
+                }
+                run(.accept(agent, contact))
+                now = now.adding(seconds: 1)
+                run(.complete(agent, contact))
+                run(.endWrapUp(agent, contact))
+            }
+        }
+        return events
+    }
+
+    static func index(of wanted: (EventKind) -> Bool, in events: [Event]) throws -> Int {
+        try #require(events.firstIndex { wanted($0.kind) })
+    }
+
+    @Test func aCardInProgressIsHeldAndTheCursorStopsBeforeItsFirstChange() throws {
+        let events = try CallCardWriterTests.dayOfEvents()
+        let (crm, writer) = try Self.following(holding: .standard)
+        let received = try Self.index(of: { if case .received = $0 { true } else { false } }, in: events)
+        let offered = try Self.index(of: { if case .offered = $0 { true } else { false } }, in: events)
+
+        try writer.write(Array(events[...offered]))
+        #expect(try crm.rows(Self.cards).isEmpty)
+        #expect(writer.hasHeldCards && !writer.hasUncommittedWrites)
+        #expect(writer.writtenThrough == events[received].sequence - 1)
+        #expect(writer.appliedThrough == events[offered].sequence)
+        #expect(try crm.rows("SELECT last_sequence, applied_sequence FROM event_cursor").first
+            == ["last_sequence": events[received].sequence - 1, "applied_sequence": events[offered].sequence])
+        // Agents are written at once: they do not hold the cursor back.
+        #expect(try crm.rows("SELECT id FROM agents").count == 2)
+
+        try writer.write(Array(events[(offered + 1)...]))
+        #expect(!writer.hasHeldCards && writer.writtenThrough == events.last!.sequence)
+        try Self.expect(crm, toEqual: Self.reference(events))
+    }
+
+    /// Held past `holding.milliseconds` of the events' time, or `holding.events` events, a card is saved in
+    /// progress; a finished one at once.
+    @Test func aCardInProgressIsSavedOnceItsFirstUnsavedChangeIsOldEnough() throws {
+        let events = try CallCardWriterTests.dayOfEvents()
+        let offered = try Self.index(of: { if case .offered = $0 { true } else { false } }, in: events)
+        let declined = try Self.index(of: { if case .declined = $0 { true } else { false } }, in: events)
+        #expect(events[declined].at.milliseconds - events[offered].at.milliseconds == 2_000)
+
+        let (byTime, timed) = try Self.following(holding: .init(events: .max, milliseconds: 1_999))
+        try timed.write(Array(events[...offered]))
+        try timed.write(Array(events[(offered + 1)...declined]))
+        #expect(try byTime.rows(Self.cards).map { $0["offers_declined"] as Int64 } == [1])
+        // Saved with every change applied so far, the card no longer holds the cursor back.
+        #expect(timed.writtenThrough == events[declined].sequence && !timed.hasHeldCards)
+
+        let received = try Self.index(of: { if case .received = $0 { true } else { false } }, in: events)
+        let (byCount, counted) = try Self.following(holding: .init(events: 3, milliseconds: .max))
+        for index in 0...declined {
+            try counted.write([events[index]])
+            #expect(try byCount.rows(Self.cards).isEmpty == (events[index].sequence < events[received].sequence + 3))
+        }
+    }
+
+    @Test func savingHeldCardsSavesEveryOneAndMovesTheCursorUp() throws {
+        let events = try CallCardWriterTests.dayOfEvents()
+        let (crm, writer) = try Self.following(holding: .standard)
+        let connected = try Self.index(of: { if case .connected = $0 { true } else { false } }, in: events)
+        try writer.write(Array(events[...connected]), commit: false)
+        try writer.write([], savingHeldCards: true)
+        #expect(!writer.hasHeldCards && writer.writtenThrough == events[connected].sequence)
+        #expect(try crm.rows(Self.cards).map { $0["answered_at"] as Int64? } == [events[connected].at.milliseconds])
+    }
+
+    /// The store stops (a crash: what it held is lost) after any number of writes, and a new one starts from the
+    /// cursor: it meets again events that saved cards show, and must not count an offer or a decline twice.
+    @Test func aStoreStartingAgainFromAHeldBackCursorEndsAsIfItHadWrittenAtOnce() throws {
+        let events = try Self.busyDay()
+        let reference = try Self.reference(events)
+        let totals = try #require(try reference.rows(
+            "SELECT count(*) AS cards, sum(offers) AS offers, sum(offers_declined) AS declined FROM interactions").first)
+        #expect(["cards", "offers", "declined"].map { totals[$0] as Int64 } == [7, 9, 3])
+        // Holding little, each crash finds cards saved in progress beside cards held; holding everything in
+        // progress, it finds cards saved once finished beside older ones still held.
+        for holding in [CallCardWriter.CardHolding(events: 4, milliseconds: 2_500), .init(events: .max, milliseconds: .max)] {
+            var random = SplitMix64(seed: 31)
+            for crashAfter in 1..<events.count {
+                let (crm, writer) = try Self.following(holding: holding)
+                var start = 0
+                while start < crashAfter {
+                    let end = min(crashAfter, start + 1 + Int(random.next() % 5))
+                    try writer.write(Array(events[start..<end]), commit: random.next() % 4 != 0)
+                    start = end
+                }
+                try writer.commit()
+                let restarted = CallCardWriter(database: crm.database, holding: holding)
+                let resume = try restarted.follow(stream: 42)
+                #expect(resume <= events[crashAfter - 1].sequence)
+                let rest = events.filter { $0.sequence > resume }
+                try restarted.write(Array(rest.prefix(rest.count / 2)))
+                try restarted.write(Array(rest.dropFirst(rest.count / 2)), savingHeldCards: true)
+                try Self.expect(crm, toEqual: reference)
+            }
+        }
+    }
+
+    /// A write that fails takes the writer back to its last commit, whose cursor a held card kept behind: written
+    /// again from there, the events end as they would have, the cards saved meanwhile included.
+    @Test func aFailedWriteGoesBackToTheHeldBackCursorAndEndsAsIfWrittenAtOnce() throws {
+        let events = try Self.busyDay()
+        let (crm, writer) = try Self.following(holding: .init(events: .max, milliseconds: .max))
+        let firstFinished = try Self.index(of: { if case .wrapUpEnded = $0 { true } else { false } }, in: events)
+        try writer.write(Array(events[...firstFinished]))
+        let written = writer.writtenThrough
+        #expect(written < events[firstFinished].sequence && writer.hasHeldCards)
+        #expect(try crm.rows(Self.cards).count == 1)
+
+        let refused = Event(
+            sequence: events[firstFinished].sequence + 1, at: events[firstFinished].at,
+            kind: .skillsChanged("ann", skills: ["general": 11]))
+        #expect(throws: CRMError.self) { try writer.write([refused]) }
+        #expect(writer.writtenThrough == written && writer.appliedThrough == written && !writer.hasHeldCards)
+
+        try writer.write(events.filter { $0.sequence > written }, savingHeldCards: true)
+        try Self.expect(crm, toEqual: Self.reference(events))
+    }
+}
