@@ -406,13 +406,13 @@ public final class CallCardWriter {
         case .offerTimedOut(let id, _):
             return try update(id) { $0.offersMissed += 1 }
         case .connected(let id, let agent, let queue, let wait):
-            guard let card = try self.update(id, sequence: sequence, at: at, &batch, { card in
+            guard let result = try self.update(id, sequence: sequence, at: at, &batch, { card in
                 card.answeredAt = at
                 card.agentID = agent.rawValue
                 card.queue = queue
                 card.waitMs = wait
             }) else { return false }
-            if case .changed(let card) = card, let customer = card.customerID {
+            if case .changed(let card) = result, let customer = card.customerID {
                 try batch.remember(lastAgent: agent.rawValue, of: customer)
             }
         case .completed(let id, _, let talk, let outcome):
