@@ -18,7 +18,7 @@ import Testing
         return (crm, writer)
     }
 
-    /// The day of `CallCardWriterTests` written at once by a writer that holds nothing.
+    /// `events` written at once by a writer that holds nothing: what any split of them, held or not, must end as.
     static func reference(_ events: [Event]) throws -> TemporaryCRM {
         let (crm, writer) = try following(holding: .none)
         try writer.write(events)
