@@ -387,10 +387,8 @@ public final class CallCardWriter {
         switch consume kind {
         case .received(let id, let submission):
             let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: id.rawValue)
-            if sequence <= mayBeSavedThrough, let saved = try CallCard.fetch(cardID: cardID, db: batch.db) {
-                openCards.insert(id, saved)
-                return true
-            }
+            // Saved already: its next event reads it back, as any event of a card the writer does not hold.
+            if sequence <= mayBeSavedThrough, try CallCard.fetch(cardID: cardID, db: batch.db) != nil { return true }
             let card = CallCard(cardID: cardID, stream: stream, contact: id, submission: submission, sequence: sequence, at: at)
             openCards.insert(id, card)
             markDirty(card, sequence: sequence, at: at, &batch)
@@ -490,6 +488,8 @@ public final class CallCardWriter {
         } else {
             let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: contact.rawValue)
             guard let stored = try CallCard.fetch(cardID: cardID, db: batch.db) else { return nil }
+            // Not held when it shows the event already: a finished card would stay open for good.
+            guard sequence > stored.eventsThrough else { return .alreadySaved }
             card = stored
             openCards.insert(contact, card)
         }

@@ -162,6 +162,8 @@ import Testing
                 try restarted.write(Array(rest.prefix(rest.count / 2)))
                 try restarted.write(Array(rest.dropFirst(rest.count / 2)), savingHeldCards: true)
                 try Self.expect(crm, toEqual: reference)
+                // Every contact of the day ended: no card read back on the way is left open.
+                #expect(restarted.openCardCount == 0)
             }
         }
     }
