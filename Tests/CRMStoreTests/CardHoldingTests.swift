@@ -111,6 +111,7 @@ import Testing
 
         let (byTime, timed) = try Self.following(holding: .init(events: .max, milliseconds: 1_999))
         try timed.write(Array(events[...offered]))
+        #expect(try byTime.rows(Self.cards).isEmpty)
         try timed.write(Array(events[(offered + 1)...declined]))
         #expect(try byTime.rows(Self.cards).map { $0["offers_declined"] as Int64 } == [1])
         // Saved with every change applied so far, the card no longer holds the cursor back.
