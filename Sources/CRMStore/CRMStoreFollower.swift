@@ -155,7 +155,7 @@ public final class CRMStoreFollower {
                     let left = pendingSince + Self.flushInterval - .now
                     // To the microsecond: slept in whole milliseconds, the wait's last fraction of one was spent
                     // polling with no timeout, about a tenth of a core at 83 contacts/s (session 30).
-                    if left > .zero { Thread.sleep(forTimeInterval: Self.seconds(left)) }
+                    if left > .zero { Thread.sleep(forTimeInterval: left / .seconds(1)) }
                     timeout = 0
                 } else if let uncommittedSince {
                     timeout = Self.milliseconds(uncommittedSince + Self.commitInterval - .now)
@@ -192,10 +192,6 @@ public final class CRMStoreFollower {
         }
         // A report the socket cannot take now is replaced by the next one.
         if try requester.send([try request.serializedBytes()], dontWait: true) { lastReport = (written, .now) }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// A poll's timeout: rounded up, so that the poll does not end before the deadline; 0 for one already past.

@@ -48,16 +48,14 @@ public final class CallCardWriter {
     /// Every event through it was applied when the cursor was committed; the database may show some after
     /// `writtenThrough` (in the cards it saved).
     @exclusivity(unchecked) private var committedAppliedThrough: UInt64 = 0
-    /// How far the writer's own state (its open cards, the open transaction) has applied the stream.
-    @exclusivity(unchecked) private var stateAppliedThrough: UInt64 = 0
+    /// The sequence number applied through: in the open transaction, committed, or held in cards.
+    @exclusivity(unchecked) public private(set) var appliedThrough: UInt64 = 0
     /// Events up to here may already be in saved cards: after the writer started again from a cursor held back.
     @exclusivity(unchecked) private var mayBeSavedThrough: UInt64 = 0
     /// When the newest event applied happened (Unix ms): what a card held is aged against.
     @exclusivity(unchecked) private var newestEventAt: Int64 = 0
     /// What the open transaction will set the cursor to; nil when none is open.
     @exclusivity(unchecked) private var uncommittedCursor: Cursor?
-    /// The sequence number applied through, in the open transaction or committed, or held in cards.
-    public var appliedThrough: UInt64 { uncommittedCursor?.applied ?? stateAppliedThrough }
     /// Events that named a contact whose card was never started (its `received` event came before the cursor of
     /// a run the store joined late). Counted, not written.
     @exclusivity(unchecked) public private(set) var orphanEvents = 0
@@ -132,7 +130,7 @@ public final class CallCardWriter {
         streamNumber = number
         writtenThrough = UInt64(written)
         committedAppliedThrough = UInt64(applied)
-        stateAppliedThrough = writtenThrough
+        appliedThrough = writtenThrough
         mayBeSavedThrough = committedAppliedThrough
         openCards = ContactIndex()
         held.removeAll()
@@ -247,7 +245,7 @@ public final class CallCardWriter {
         } catch {
             throw rolledBack(error, writing: through)
         }
-        stateAppliedThrough = through
+        self.appliedThrough = through
         newestEventAt = newest
         if commit {
             committed(cursor)
@@ -305,7 +303,7 @@ public final class CallCardWriter {
         openCards = ContactIndex()
         held.removeAll()
         uncommittedCursor = nil
-        stateAppliedThrough = writtenThrough
+        appliedThrough = writtenThrough
         mayBeSavedThrough = max(mayBeSavedThrough, committedAppliedThrough)
         return CRMError(code: "crm_write_failed", message: "writing events \(writtenThrough + 1)...\(through) failed: \(error)")
     }
