@@ -3,11 +3,13 @@ import Testing
 @testable import RoutingCore
 
 @Suite struct RankedSetTests {
-    @Test func matchesASortedArrayUnderRandomOperations() {
+    /// The default capacities, and tiny ones under which buckets and blocks split and empty every few operations.
+    @Test(arguments: [(32, 32), (2, 2), (1, 3)])
+    func matchesASortedArrayUnderRandomOperations(bucketCapacity: Int, blockCapacity: Int) {
         var generator = SplitMix64(seed: 42)
-        var set = RankedSet<Int>()
+        var set = RankedSet<Int>(bucketCapacity: bucketCapacity, blockCapacity: blockCapacity)
         var reference: [Int] = []
-        for _ in 0..<20_000 {
+        for step in 0..<20_000 {
             let value = Int(generator.next() % 5_000)
             if generator.next() % 3 == 0, !reference.isEmpty {
                 let victim = reference[Int(generator.next() % UInt64(reference.count))]
@@ -23,6 +25,7 @@ import Testing
             #expect(set.max == reference.last)
             let probe = Int(generator.next() % 5_000)
             #expect(set.countGreater(than: probe) == reference.filter { $0 > probe }.count)
+            if step % 97 == 0 { #expect(set.structuralProblems().isEmpty) }
         }
         #expect(set.structuralProblems().isEmpty)
         #expect(Array(set.descending) == reference.reversed())
@@ -41,6 +44,29 @@ import Testing
         #expect(set.structuralProblems().isEmpty)
         let removedFromEmpty = set.remove(5)
         #expect(!removedFromEmpty)
+    }
+
+    /// A queue served first come, first served: each newcomer is the smallest, the largest leaves. Blocks split at
+    /// the low end and empty at the top, the two ends that keep the tree over the blocks without a rebuild or with one.
+    @Test func aQueueServedInOrderKeepsRanksExact() {
+        var set = RankedSet<Int>(bucketCapacity: 2, blockCapacity: 2)
+        var newest = 1_000_000
+        for _ in 0..<300 {
+            set.insert(newest)
+            newest -= 1
+        }
+        for round in 0..<600 {
+            if round % 3 != 2 {
+                set.insert(newest)
+                #expect(set.countGreater(than: newest) == set.count - 1)
+                newest -= 1
+            }
+            if round % 2 == 0, let top = set.max { set.remove(top) }
+            // The set holds newest + 1 through newest + count.
+            let middle = set.count / 2
+            #expect(set.countGreater(than: newest + middle) == set.count - middle)
+            #expect(set.structuralProblems().isEmpty)
+        }
     }
 }
 
