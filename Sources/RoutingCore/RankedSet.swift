@@ -4,8 +4,8 @@
 /// Queued contacts live here: the largest element is the next to serve, and the rank of a newcomer is the
 /// position an IVR announces. Elements are kept in sorted buckets of at most `2 * bucketCapacity`, and the buckets in
 /// blocks of at most `2 * blockCapacity`. A block keeps its buckets' maxima and sizes in arrays of their own, for
-/// binary search and sums without touching the buckets' storage; the set keeps the blocks' maxima and sizes the same
-/// way, and a Fenwick tree over the blocks' sizes answers "how many are larger" without walking them.
+/// binary search and sums without touching the buckets' storage; the set keeps the blocks' maxima the same way, and
+/// a Fenwick tree over the blocks' sizes answers "how many are larger" without walking them.
 ///
 /// Until session 32 the buckets hung from the set directly, under a Fenwick tree over every bucket: a bucket split
 /// or emptied shifted the others and rebuilt that tree, reading each bucket's size from its own storage. A queue a
@@ -20,20 +20,22 @@ struct RankedSet<Element: Comparable> {
         var maxima: [Element]
         /// `sizes[i] == buckets[i].count`.
         var sizes: [Int32]
+        /// The sum of `sizes`.
+        var count: Int
 
         init(_ element: Element) {
             buckets = [[element]]
             maxima = [element]
             sizes = [1]
+            count = 1
         }
 
         init(buckets: [[Element]], maxima: [Element], sizes: [Int32]) {
             self.buckets = buckets
             self.maxima = maxima
             self.sizes = sizes
+            count = sizes.reduce(0) { $0 + Int($1) }
         }
-
-        var count: Int { sizes.reduce(0) { $0 + Int($1) } }
 
         /// Inserts `element` and splits its bucket in two halves once it holds more than `2 * bucketCapacity`.
         mutating func insert(_ element: Element, bucketCapacity: Int) {
@@ -41,6 +43,7 @@ struct RankedSet<Element: Comparable> {
             let position = lowerBound(of: element, in: buckets[b])
             buckets[b].insert(element, at: position)
             sizes[b] += 1
+            count += 1
             if position == buckets[b].count - 1 { maxima[b] = element }
             guard buckets[b].count > 2 * bucketCapacity else { return }
             let upper = Array(buckets[b][bucketCapacity...])
@@ -60,6 +63,7 @@ struct RankedSet<Element: Comparable> {
             guard position < buckets[b].count, buckets[b][position] == element else { return false }
             buckets[b].remove(at: position)
             sizes[b] -= 1
+            count -= 1
             if buckets[b].isEmpty {
                 buckets.remove(at: b)
                 maxima.remove(at: b)
@@ -70,19 +74,27 @@ struct RankedSet<Element: Comparable> {
             return true
         }
 
-        /// How many elements of the block are strictly larger than `element`.
+        /// How many elements of the block are strictly larger than `element`. The buckets past `element`'s are
+        /// counted from whichever end of the block is nearer: a newcomer to a queue is mostly the smallest.
         func countGreater(than element: Element) -> Int {
             let b = upperBound(of: element, in: maxima)
             guard b < buckets.count else { return 0 }
-            var larger = buckets[b].count - upperBound(of: element, in: buckets[b])
-            for size in sizes[(b + 1)...] { larger += Int(size) }
-            return larger
+            let inBucket = buckets[b].count - upperBound(of: element, in: buckets[b])
+            var after = 0
+            if b < buckets.count / 2 {
+                after = count
+                for size in sizes[...b] { after -= Int(size) }
+            } else {
+                for size in sizes[(b + 1)...] { after += Int(size) }
+            }
+            return inBucket + after
         }
 
         /// Moves the upper half of the buckets into a block of their own, returned.
         mutating func splitOffUpperHalf() -> Block {
             let half = buckets.count / 2
             let upper = Block(buckets: Array(buckets[half...]), maxima: Array(maxima[half...]), sizes: Array(sizes[half...]))
+            count -= upper.count
             buckets.removeSubrange(half...)
             maxima.removeSubrange(half...)
             sizes.removeSubrange(half...)
@@ -95,9 +107,7 @@ struct RankedSet<Element: Comparable> {
     private var blocks: [Block] = []
     /// `blockMaxima[i] == blocks[i].maxima.last!`.
     private var blockMaxima: [Element] = []
-    /// `blockSizes[i] == blocks[i].count`.
-    private var blockSizes: [Int] = []
-    /// Over `blockSizes`, 1-based.
+    /// Over the blocks' sizes, 1-based.
     private var fenwick: [Int] = [0]
     private(set) var count = 0
 
@@ -121,24 +131,20 @@ struct RankedSet<Element: Comparable> {
         guard !blocks.isEmpty else {
             blocks = [Block(element)]
             blockMaxima = [element]
-            blockSizes = [1]
             rebuildFenwick()
             return
         }
         let k = Swift.min(lowerBound(of: element, in: blockMaxima), blocks.count - 1)
         blocks[k].insert(element, bucketCapacity: bucketCapacity)
-        blockMaxima[k] = blocks[k].maxima.last!
+        if element > blockMaxima[k] { blockMaxima[k] = element }
         guard blocks[k].buckets.count > 2 * blockCapacity else {
-            blockSizes[k] += 1
             addToFenwick(block: k, delta: 1)
             return
         }
         let upper = blocks[k].splitOffUpperHalf()
         blockMaxima[k] = blocks[k].maxima.last!
-        blockSizes[k] = blocks[k].count
         blocks.insert(upper, at: k + 1)
         blockMaxima.insert(upper.maxima.last!, at: k + 1)
-        blockSizes.insert(upper.count, at: k + 1)
         rebuildFenwick()
     }
 
@@ -148,14 +154,12 @@ struct RankedSet<Element: Comparable> {
         guard k < blocks.count, blocks[k].remove(element) else { return false }
         count -= 1
         guard blocks[k].buckets.isEmpty else {
-            blockMaxima[k] = blocks[k].maxima.last!
-            blockSizes[k] -= 1
+            if element == blockMaxima[k] { blockMaxima[k] = blocks[k].maxima.last! }
             addToFenwick(block: k, delta: -1)
             return true
         }
         blocks.remove(at: k)
         blockMaxima.remove(at: k)
-        blockSizes.remove(at: k)
         // The tree's entries below the last block's cover none of it: served from the top, a queue only drops one.
         if k == blocks.count { fenwick.removeLast() } else { rebuildFenwick() }
         return true
@@ -170,22 +174,25 @@ struct RankedSet<Element: Comparable> {
 
     // MARK: Fenwick tree over block sizes (1-based internally).
 
-    /// In the array it already has, from `blockSizes`.
+    /// In the array it already has, from each block's size.
     private mutating func rebuildFenwick() {
         let size = blocks.count + 1
         if fenwick.count > size { fenwick.removeLast(fenwick.count - size) }
         while fenwick.count < size { fenwick.append(0) }
         fenwick.withUnsafeMutableBufferPointer { tree in
             tree.update(repeating: 0)
-            for (k, blockSize) in blockSizes.enumerated() {
+            for (k, block) in blocks.enumerated() {
                 let i = k + 1
-                tree[i] += blockSize
+                tree[i] += block.count
                 let parent = i + (i & -i)
                 if parent < size { tree[parent] += tree[i] }
             }
         }
     }
 
+    /// Inlined: every insert and remove calls it, mostly over a tree of one or two blocks (17 instructions a
+    /// decision in the default scenario, `bench/callgrind-core.sh`).
+    @inline(__always)
     private mutating func addToFenwick(block: Int, delta: Int) {
         var i = block + 1
         while i < fenwick.count {
@@ -219,7 +226,7 @@ struct RankedSet<Element: Comparable> {
                 continue
             }
             if block.maxima.last != blockMaxima[k] { problems.append("stale maximum for block \(k)") }
-            if block.count != blockSizes[k] { problems.append("stale size for block \(k)") }
+            if block.count != block.sizes.reduce(0, { $0 + Int($1) }) { problems.append("stale size for block \(k)") }
             for (b, bucket) in block.buckets.enumerated() {
                 if bucket.isEmpty { problems.append("empty bucket \(b) in block \(k)") }
                 if bucket.count > 2 * bucketCapacity { problems.append("bucket \(b) in block \(k) holds \(bucket.count)") }
