@@ -47,7 +47,7 @@ import Testing
     }
 
     /// A queue served first come, first served: each newcomer is the smallest, the largest leaves. Blocks split at
-    /// the low end and empty at the top, the two ends that keep the tree over the blocks without a rebuild or with one.
+    /// the low end, which rebuilds the tree over the blocks, and empty at the top, which drops its last entry.
     @Test func aQueueServedInOrderKeepsRanksExact() {
         var set = RankedSet<Int>(bucketCapacity: 2, blockCapacity: 2)
         var newest = 1_000_000
