@@ -480,18 +480,14 @@ public final class CallCardWriter {
     private func update(
         _ contact: ContactID, sequence: UInt64, at: Int64, _ batch: inout Batch, _ change: (CallCard) -> Void
     ) throws -> CardUpdate? {
-        let card: CallCard
-        if let open = openCards[contact] ?? nil {
-            card = open
-        } else {
-            let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: contact.rawValue)
-            guard let stored = try CallCard.fetch(cardID: cardID, db: batch.db) else { return nil }
-            // Not held when it shows the event already: a finished card would stay open for good.
-            guard sequence > stored.eventsThrough else { return .alreadySaved }
-            card = stored
-            openCards.insert(contact, card)
-        }
+        let open = openCards[contact] ?? nil
+        guard let card = try open
+            ?? CallCard.fetch(cardID: CardKey.cardID(streamNumber: streamNumber, contact: contact.rawValue), db: batch.db)
+        else { return nil }
         guard sequence > card.eventsThrough else { return .alreadySaved }
+        // A card read back is held open only once it changes: one that shows the event already, finished, would stay
+        // open for good.
+        if open == nil { openCards.insert(contact, card) }
         change(card)
         card.eventsThrough = sequence
         markDirty(card, sequence: sequence, at: at, &batch)
