@@ -4,11 +4,16 @@
 # thousand contacts a second), so that its turns batch requests as they do at full speed. Compare the figure per
 # submitted contact (every contact of the run passes through the counted function), and only between runs on the
 # same machine.
-#   bench/callgrind-daemon.sh [rate, default 2500] [seconds, default 6]
+#   bench/callgrind-daemon.sh [rate, default 2500] [seconds, default 6] [--crm: with the in-process CRM store]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rate=${1:-2500}
-seconds=${2:-6}
+positional=()
+store=()
+for argument in "$@"; do
+  if [ "$argument" = --crm ]; then store=(--crm); else positional+=("$argument"); fi
+done
+rate=${positional[0]:-2500}
+seconds=${positional[1]:-6}
 swift build -c release --product acdd >/dev/null
 swift build -c release --product acd-bench >/dev/null
 dir=$(mktemp -d)
@@ -22,7 +27,7 @@ exec valgrind --tool=callgrind --collect-atstart=no '--toggle-collect=$symbol' -
   $dir/acdd.real "\$@" 2>>$dir/valgrind.log
 EOF
 chmod +x "$dir/acdd"
-handled=$("$dir/acd-bench" e2e --fixed-rate "$rate" --latency-run "$seconds" 2>&1 | sed -n 's/.*handled \([0-9]*\)\/.*/\1/p')
+handled=$("$dir/acd-bench" e2e --fixed-rate "$rate" --latency-run "$seconds" "${store[@]}" 2>&1 | sed -n 's/.*handled \([0-9]*\)\/.*/\1/p')
 total=$(callgrind_annotate "$dir/daemon.out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 # Every contact the generator submitted while callgrind counted, measured or not: how many were served inside the
 # measured window varies from run to run (9,500-10,100 of 15,001), the contacts submitted do not.

@@ -30,7 +30,12 @@ public final class RoutingDaemon {
     /// Requests refused before reaching the engine or by it, by error code.
     @exclusivity(unchecked) public private(set) var errorCounts: [String: Int] = [:]
     @exclusivity(unchecked) public private(set) var requestCount = 0
-    @exclusivity(unchecked) private var eventBuffer: [Event] = []
+    /// The events of the turn, in order; a handler gets its command's as a range of them. At the end of the turn
+    /// they go whole to the in-process CRM store (`EventHandoff.handIfTaken`), or are dropped without one. Copied
+    /// into a handoff array of their own, every event cost the routing thread about 2,500 instructions a contact
+    /// more with the store on, and its payload's references were counted from both threads (bench/README.md,
+    /// session 33).
+    @exclusivity(unchecked) private var turnEvents: [Event] = []
     @exclusivity(unchecked) private var outbox = Outbox()
     /// Where a topic message's batch of events is put together, its storage kept from one message to the next.
     @exclusivity(unchecked) private var batchFrame: [UInt8] = []
@@ -127,7 +132,7 @@ public final class RoutingDaemon {
         for profile in staff {
             let produced = run(.addAgent(profile))
             publish(produced)
-            for case .commandRejected(_, let message) in produced.lazy.map(\.kind) {
+            for case .commandRejected(_, let message) in turnEvents[produced].lazy.map(\.kind) {
                 logger.warning("agent \(profile.id) from the CRM database not added: \(message)")
             }
         }
@@ -158,7 +163,7 @@ public final class RoutingDaemon {
     private func finishCRMWrites() throws {
         customerFeed?.stop()
         guard crmStore != nil || !followingStores.isEmpty else { return }
-        crmStore?.handoff.hand(&outbox.handoff)
+        crmStore?.handoff.hand(&turnEvents)
         let deadline = ContinuousClock.now + .seconds(configuration.shutdownFlushSeconds)
         while let slowest = slowestStoreWrittenThrough(), slowest < replay.lastSequence, ContinuousClock.now < deadline {
             if try ZMQPoller.poll([admin], timeout: 20)[0] {
@@ -195,10 +200,14 @@ public final class RoutingDaemon {
         }
         let produced = run(.replaceRules(rules))
         publish(produced)
-        sendOutbox()
-        for case .commandRejected(let code, let message) in produced.lazy.map(\.kind) {
-            logger.error("rules not reloaded; keeping the current ones: \(message)")
+        let refusal = turnEvents[produced].lazy.compactMap { event -> ProtocolError? in
+            guard case .commandRejected(let code, let message) = event.kind else { return nil }
             return ProtocolError(code: code.rawValue, message: message)
+        }.first
+        sendOutbox()
+        if let refusal {
+            logger.error("rules not reloaded; keeping the current ones: \(refusal.message)")
+            return refusal
         }
         logger.info("rules reloaded: tenants \(rules.tenants.map(\.name).joined(separator: ", "))")
         return nil
@@ -215,7 +224,7 @@ public final class RoutingDaemon {
         let takingContacts = updateIntake()
         if !takingContacts { timeout = min(timeout, Self.intakeRecheckMilliseconds) }
         // Events kept for the store are handed at the end of a turn: a quiet daemon must still take turns.
-        if !outbox.handoff.isEmpty { timeout = min(timeout, Self.handoffRetryMilliseconds) }
+        if crmStore != nil, !turnEvents.isEmpty { timeout = min(timeout, Self.handoffRetryMilliseconds) }
         // A paused contacts socket is left out of the poll: it would report its waiting requests at once, every turn.
         var ready = try ZMQPoller.poll(takingContacts ? [contacts, agents, admin, events] : [agents, admin, events], timeout: timeout)
         if !takingContacts { ready.insert(false, at: 0) }
@@ -337,15 +346,15 @@ public final class RoutingDaemon {
     }
 
     private func fireTimers() {
-        eventBuffer.removeAll(keepingCapacity: true)
-        engine.advance(to: clock(), into: &eventBuffer)
-        publish(eventBuffer)
+        let start = turnEvents.count
+        engine.advance(to: clock(), into: &turnEvents)
+        publish(start..<turnEvents.count)
     }
 
     /// Receives one request from `socket` if any, replies with the same envelope; false when none was queued.
     /// `handle` answers a payload with its events, and puts the reply in its second argument, in place of what it
     /// held.
-    private func serve(_ socket: ZMQSocket, handle: ([UInt8], inout [UInt8]) -> [Event]) throws -> Bool {
+    private func serve(_ socket: ZMQSocket, handle: ([UInt8], inout [UInt8]) -> Range<Int>) throws -> Bool {
         guard let (slot, frameCount) = try outbox.receiveRequest(from: socket), frameCount >= 2 else { return false }
         requestCount += 1
         fireTimers()
@@ -368,8 +377,8 @@ public final class RoutingDaemon {
 
     /// Sends what the outbox holds: the events first (an offer is what a waiting caller needs), then the replies.
     private func sendOutbox() {
-        // Until the store has taken the events handed last, the new ones stay in the outbox for a later turn.
-        crmStore?.handoff.handIfTaken(&outbox.handoff)
+        // Until the store has taken the events handed last, the new ones stay for a later turn.
+        if let crmStore { crmStore.handoff.handIfTaken(&turnEvents) } else { turnEvents.removeAll(keepingCapacity: true) }
         sendEvents()
         for reply in outbox.replies[..<outbox.replyCount] {
             do {
@@ -409,12 +418,17 @@ public final class RoutingDaemon {
         try events.sendFrame(batchFrame, more: false, dontWait: true)
     }
 
-    private func run(_ command: Command) -> [Event] {
-        eventBuffer.removeAll(keepingCapacity: true)
-        engine.handle(command, now: clock(), into: &eventBuffer)
-        for case .commandRejected(let code, _) in eventBuffer.lazy.map(\.kind) { count(code.rawValue) }
-        return eventBuffer
+    /// Applies `command`; its events are `turnEvents[` the range returned `]`.
+    private func run(_ command: Command) -> Range<Int> {
+        let start = turnEvents.count
+        engine.handle(command, now: clock(), into: &turnEvents)
+        let produced = start..<turnEvents.count
+        for case .commandRejected(let code, _) in turnEvents[produced].lazy.map(\.kind) { count(code.rawValue) }
+        return produced
     }
+
+    /// The range of no events, for a request that ran no command.
+    private var noEvents: Range<Int> { turnEvents.endIndex..<turnEvents.endIndex }
 
     private func count(_ code: String) {
         errorCounts[code, default: 0] += 1
@@ -422,11 +436,11 @@ public final class RoutingDaemon {
 
     /// Decodes a request, answers it with `answer`, and turns every failure into an error reply in the
     /// request's encoding (or, when it could not be decoded, the encoding it looks like). The reply goes in `reply`;
-    /// the events are returned.
+    /// the range of the events in `turnEvents` is returned.
     private func respond<Request: IdentifiedRequest, Reply: ErrorCarryingReply>(
         to payload: [UInt8], as _: Request.Type, reply: inout [UInt8],
-        with answer: (Request) throws(ProtocolError) -> (Reply, [Event])
-    ) -> [Event] {
+        with answer: (Request) throws(ProtocolError) -> (Reply, Range<Int>)
+    ) -> Range<Int> {
         let request: Request
         let encoding: WireEncoding
         if payload.count > configuration.maximumMessageBytes {
@@ -435,14 +449,14 @@ public final class RoutingDaemon {
                 code: "message_too_large",
                 message: "request of \(payload.count) bytes; the limit is \(configuration.maximumMessageBytes)")
             reply = WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload))
-            return []
+            return noEvents
         }
         do {
             (request, encoding) = try WireCodec.decode(payload, as: Request.self)
         } catch {
             count(error.code)
             reply = WireCodec.encode(Reply(requestID: "", error: error), as: WireEncoding.guess(payload))
-            return []
+            return noEvents
         }
         do {
             let (answered, produced) = try answer(request)
@@ -451,11 +465,11 @@ public final class RoutingDaemon {
         } catch {
             count(error.code)
             reply = WireCodec.encode(Reply(requestID: request.requestID, error: error), as: encoding)
-            return []
+            return noEvents
         }
     }
 
-    private func handleContactRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
+    private func handleContactRequest(_ payload: [UInt8], reply: inout [UInt8]) -> Range<Int> {
         if payload.count <= configuration.maximumMessageBytes, let frame = ContactRequestFrame(binary: payload) {
             return answer(frame, reply: &reply)
         }
@@ -465,25 +479,25 @@ public final class RoutingDaemon {
             switch try request.action(profile: profile) {
             case .command(let command):
                 let produced = run(command)
-                return (Acd_V1_ContactReply(requestID: request.requestID, events: produced), produced)
+                return (Acd_V1_ContactReply(requestID: request.requestID, events: turnEvents[produced]), produced)
             case .status(let id):
-                return (Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id), [])
+                return (Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id), noEvents)
             }
         }
     }
 
     /// The hand-decoded path of `handleContactRequest`: the same commands and replies, without the messages.
-    private func answer(_ frame: ContactRequestFrame, reply: inout [UInt8]) -> [Event] {
+    private func answer(_ frame: ContactRequestFrame, reply: inout [UInt8]) -> Range<Int> {
         var profile = CustomerProfile.unknownCaller
         if case .submit(let submit) = frame.body { profile = customerProfile(customerID: submit.customerID, ani: submit.ani) }
         do {
             let produced = run(try frame.command(profile: profile))
-            HotReplies.contactReply(requestID: frame.requestID, events: produced, into: &reply)
+            HotReplies.contactReply(requestID: frame.requestID, events: turnEvents[produced], into: &reply)
             return produced
         } catch {
             count(error.code)
             reply = WireCodec.encode(Acd_V1_ContactReply(requestID: frame.requestID, error: error), as: .binary)
-            return []
+            return noEvents
         }
     }
 
@@ -503,25 +517,25 @@ public final class RoutingDaemon {
         return CustomerProfile(customerID: id ?? ani)
     }
 
-    private func handleAgentRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
+    private func handleAgentRequest(_ payload: [UInt8], reply: inout [UInt8]) -> Range<Int> {
         if payload.count <= configuration.maximumMessageBytes, let frame = AgentRequestFrame(binary: payload) {
             let (failure, produced) = answer(frame.action, from: frame.agentID)
             if let failure {
                 reply = WireCodec.encode(Acd_V1_AgentReply(requestID: frame.requestID, error: failure), as: .binary)
             } else {
-                HotReplies.agentReply(requestID: frame.requestID, events: produced, into: &reply)
+                HotReplies.agentReply(requestID: frame.requestID, events: turnEvents[produced], into: &reply)
             }
             return produced
         }
         return respond(to: payload, as: Acd_V1_AgentRequest.self, reply: &reply) { request throws(ProtocolError) in
             let (failure, produced) = answer(try request.action(), from: AgentID(request.agentID))
             return (failure.map { Acd_V1_AgentReply(requestID: request.requestID, error: $0) }
-                ?? Acd_V1_AgentReply(requestID: request.requestID, events: produced), produced)
+                ?? Acd_V1_AgentReply(requestID: request.requestID, events: turnEvents[produced]), produced)
         }
     }
 
     /// Carries out an agent request, whichever decoder read it: the events, or the error a heartbeat gets.
-    private func answer(_ action: AgentRequestAction, from agent: AgentID) -> (failure: ProtocolError?, events: [Event]) {
+    private func answer(_ action: AgentRequestAction, from agent: AgentID) -> (failure: ProtocolError?, events: Range<Int>) {
         switch action {
         case .command(let command):
             let produced = run(command)
@@ -529,16 +543,16 @@ public final class RoutingDaemon {
             return (nil, produced)
         case .heartbeat:
             guard lastHeardFrom[agent] != nil else {
-                return (ProtocolError(code: "agent_not_logged_in", message: "agent '\(agent)' is not logged in"), [])
+                return (ProtocolError(code: "agent_not_logged_in", message: "agent '\(agent)' is not logged in"), noEvents)
             }
             lastHeardFrom[agent] = clock()
-            return (nil, [])
+            return (nil, noEvents)
         }
     }
 
     /// Any accepted request from a logged-in desktop counts as a heartbeat; logout ends the tracking.
-    private func noteDesktop(_ agent: AgentID, after command: Command, produced: [Event]) {
-        let refused = produced.contains { if case .commandRejected = $0.kind { true } else { false } }
+    private func noteDesktop(_ agent: AgentID, after command: Command, produced: Range<Int>) {
+        let refused = turnEvents[produced].contains { if case .commandRejected = $0.kind { true } else { false } }
         switch command {
         case .logout where !refused: lastHeardFrom[agent] = nil
         case .login where !refused: lastHeardFrom[agent] = clock()
@@ -548,19 +562,19 @@ public final class RoutingDaemon {
         }
     }
 
-    private func handleAdminRequest(_ payload: [UInt8], reply: inout [UInt8]) -> [Event] {
+    private func handleAdminRequest(_ payload: [UInt8], reply: inout [UInt8]) -> Range<Int> {
         return respond(to: payload, as: Acd_V1_AdminRequest.self, reply: &reply) { request throws(ProtocolError) in
             switch try request.action() {
             case .command(let command):
                 let produced = run(command)
-                return (Acd_V1_AdminReply(requestID: request.requestID, events: produced), produced)
+                return (Acd_V1_AdminReply(requestID: request.requestID, events: turnEvents[produced]), produced)
             case .statistics(let tenant):
                 let reply = Acd_V1_AdminReply(
                     requestID: request.requestID,
                     queues: engine.allQueueStatistics().filter { tenant == nil || $0.tenant == tenant },
                     agents: engine.allAgentStatistics().filter { tenant == nil || $0.tenant == tenant },
                     daemon: daemonStatistics())
-                return (reply, [])
+                return (reply, noEvents)
             case .replayEvents(let from, let maxEvents):
                 let limit = maxEvents > 0 ? min(maxEvents, Self.replayBatchLimit) : Self.replayBatchLimit
                 let batch = Acd_V1_EventBatch.with {
@@ -569,7 +583,7 @@ public final class RoutingDaemon {
                     $0.oldestSequence = replay.oldestSequence
                     $0.events = replay.events(from: from, limit: limit).map { Data($0) }
                 }
-                return (Acd_V1_AdminReply(requestID: request.requestID, batch: batch), [])
+                return (Acd_V1_AdminReply(requestID: request.requestID, batch: batch), noEvents)
             case .storeProgress(let store, let stream, let writtenThrough):
                 guard stream == streamID else {
                     throw ProtocolError(code: "unknown_stream", message: "this daemon publishes stream \(streamID), not \(stream)")
@@ -578,11 +592,11 @@ public final class RoutingDaemon {
                 if followingStores.record(store, writtenThrough: written, at: .now) {
                     logger.info("CRM store \(store) follows this run, written through event \(written)")
                 }
-                return (Acd_V1_AdminReply(requestID: request.requestID, events: []), [])
+                return (Acd_V1_AdminReply(requestID: request.requestID, events: []), noEvents)
             case .reloadRules:
                 let failure = reloadRules()
                 return (failure.map { Acd_V1_AdminReply(requestID: request.requestID, error: $0) }
-                    ?? Acd_V1_AdminReply(requestID: request.requestID, events: []), [])
+                    ?? Acd_V1_AdminReply(requestID: request.requestID, events: []), noEvents)
             }
         }
     }
@@ -619,11 +633,10 @@ public final class RoutingDaemon {
         }
     }
 
-    /// Publishes events: keeps them for replays, hands them to the CRM store, and adds each to the outbox's
-    /// message for every topic that has a subscriber.
-    private func publish(_ produced: [Event]) {
-        if crmStore != nil { outbox.handoff.append(contentsOf: produced) }
-        for index in produced.indices {
+    /// Publishes the events `turnEvents[produced]`: keeps them for replays, and adds each to the outbox's message
+    /// for every topic that has a subscriber. The CRM store is handed them at the end of the turn.
+    private func publish(_ produced: Range<Int>) {
+        for index in produced {
             if replay.isFull, let slowest = slowestStoreWrittenThrough(), slowest < replay.oldestSequence {
                 replay.doubleCapacity()
                 logger.warning("replay buffer doubled to \(replay.capacity) events: a CRM store has not written the oldest")
@@ -634,9 +647,9 @@ public final class RoutingDaemon {
             // The event's kind is read out once, and the encoder and the topics take it apart where it lies: a loop
             // variable, and a switch over the event in each of them, copied every event three times (bench/README.md,
             // session 20).
-            let sequence = produced[index].sequence
-            let kind = produced[index].kind
-            replay.append(encodingScratch.encode(sequence: sequence, at: produced[index].at, kind: kind, streamID: streamID))
+            let sequence = turnEvents[index].sequence
+            let kind = turnEvents[index].kind
+            replay.append(encodingScratch.encode(sequence: sequence, at: turnEvents[index].at, kind: kind, streamID: streamID))
             EventTopics.forEachTopic(of: kind) { topic in
                 if subscriptions.wants(topic) { outbox.add(sequence, under: topic) }
             }
@@ -661,8 +674,6 @@ private struct Outbox {
     /// This turn's topics to their message; `messageIndex` finds a topic's message.
     var messageIndex = CheapHashTable<EventTopic, Int>()
     var lastTopicOfFamily = [(topic: EventTopic, index: Int)?](repeating: nil, count: EventTopics.families.count)
-    /// The events published for the in-process CRM store and not handed to it yet; empty without one.
-    var handoff: [Event] = []
 
     /// The smallest sequence number of an event in `messages`; `UInt64.max` when there is none. Events come in
     /// sequence order, so it is the first of the first message.

@@ -6,7 +6,7 @@ import RoutingCore
 /// daemon writes its replies into storage it keeps from one request to the next.
 public enum HotReplies {
     /// Ack, or the first refusal among the command's events.
-    public static func agentReply(requestID: String, events: [Event], into bytes: inout [UInt8]) {
+    public static func agentReply(requestID: String, events: ArraySlice<Event>, into bytes: inout [UInt8]) {
         ProtobufWriter.write(into: &bytes) { writer in
             writer.string(1, requestID)
             for case .commandRejected(let code, let message) in events.lazy.map(\.kind) {
@@ -18,7 +18,7 @@ public enum HotReplies {
     }
 
     /// The first of a refusal, the contact's `queued` (position and wait estimate) or `closed`; ack otherwise.
-    public static func contactReply(requestID: String, events: [Event], into bytes: inout [UInt8]) {
+    public static func contactReply(requestID: String, events: ArraySlice<Event>, into bytes: inout [UInt8]) {
         ProtobufWriter.write(into: &bytes) { writer in
             writer.string(1, requestID)
             for event in events {

@@ -39,7 +39,7 @@ extension ErrorCarryingReply {
 
 extension AckOrErrorReply {
     /// Ack, or the refusal the command produced.
-    public init(requestID: String, events: [Event]) {
+    public init(requestID: String, events: ArraySlice<Event>) {
         self.init()
         self.requestID = requestID
         setAck()
@@ -75,7 +75,7 @@ extension Acd_V1_AdminRequest: IdentifiedRequest {}
 
 extension Acd_V1_ContactReply {
     /// The reply to a contact command: queued (with position and wait estimate), closed, refused, or done.
-    public init(requestID: String, events: [Event]) {
+    public init(requestID: String, events: ArraySlice<Event>) {
         self.init()
         self.requestID = requestID
         body = .ack(Acd_V1_Ack())

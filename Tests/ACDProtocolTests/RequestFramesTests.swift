@@ -190,7 +190,7 @@ import Testing
         ]
         for id in Self.texts {
             for kinds in lists {
-                let events = kinds.enumerated().map { Event(sequence: UInt64($0.offset + 1), at: .epoch, kind: $0.element) }
+                let events = kinds.enumerated().map { Event(sequence: UInt64($0.offset + 1), at: .epoch, kind: $0.element) }[...]
                 // In place of what the buffer holds, as in the storage of an earlier request.
                 let earlier = [UInt8](repeating: 0xAA, count: 300)
                 let contactReply: [UInt8] = try Acd_V1_ContactReply(requestID: id, events: events).serializedBytes()

@@ -17,7 +17,7 @@ import RoutingCore
         #expect(encoding == .json)
         switch try request.action(profile: .unknownCaller) {
         case .command(let command):
-            return Acd_V1_ContactReply(requestID: request.requestID, events: engine.handle(command, now: now))
+            return Acd_V1_ContactReply(requestID: request.requestID, events: engine.handle(command, now: now)[...])
         case .status(let id):
             return Acd_V1_ContactReply(requestID: request.requestID, status: engine.contactStatus(id), id: id)
         }
@@ -28,14 +28,14 @@ import RoutingCore
         guard case .command(let command) = try request.action() else {
             return Acd_V1_AgentReply(requestID: request.requestID, events: [])
         }
-        return Acd_V1_AgentReply(requestID: request.requestID, events: engine.handle(command, now: now))
+        return Acd_V1_AgentReply(requestID: request.requestID, events: engine.handle(command, now: now)[...])
     }
 
     private mutating func admin(_ json: String) throws -> Acd_V1_AdminReply {
         let (request, _) = try WireCodec.decode(Array(json.utf8), as: Acd_V1_AdminRequest.self)
         switch try request.action() {
         case .command(let command):
-            return Acd_V1_AdminReply(requestID: request.requestID, events: engine.handle(command, now: now))
+            return Acd_V1_AdminReply(requestID: request.requestID, events: engine.handle(command, now: now)[...])
         case .statistics:
             return Acd_V1_AdminReply(
                 requestID: request.requestID, queues: engine.allQueueStatistics(), agents: engine.allAgentStatistics(),
