@@ -49,10 +49,11 @@ public enum ThreadPriority: Sendable {
     /// On a machine busy for long it may get almost no CPU at all, which is why the store only uses it while it
     /// keeps up, and only where `idleIsReversible`.
     case idle
-    /// Nice 0, the routing thread's equal, where the process may raise a thread back to it (CAP_SYS_NICE or an
-    /// RLIMIT_NICE of 20); elsewhere it stays at nice 10, as `background`. For a store that has fallen far
-    /// behind: at nice 10 on a saturated machine it fell further behind until the daemon paused intake for it,
-    /// and the pauses were much of what the store cost (bench/README.md, session 19).
+    /// Nice 0 at `SCHED_BATCH`, the routing thread's equal in CPU share but never preempting it on waking up, where
+    /// the process may raise a thread back to it (CAP_SYS_NICE or an RLIMIT_NICE of 20); elsewhere it stays at
+    /// nice 10, as `background`. For a store that has fallen far behind: at nice 10 on a saturated machine it fell
+    /// further behind until the daemon paused intake for it, and the pauses were much of what the store cost
+    /// (bench/README.md, session 19).
     case catchingUp
     /// Nice 0 as `catchingUp`, but long work runs 0.1 ms at a time with a rest of 0.2 ms after each run. For a
     /// store that `idle` does not keep up: on a machine whose two CPUs are busy three quarters of the time, a
@@ -87,6 +88,11 @@ public enum ThreadPriority: Sendable {
     #if os(Linux)
     /// SCHED_IDLE, which Glibc's Swift module does not export.
     private static let idlePolicy: Int32 = 5
+    /// SCHED_BATCH, likewise: nice 0's share of the CPU, but a thread waking up does not preempt the one running.
+    /// At SCHED_OTHER the paced store, waking after each rest, preempted whichever thread ran, the routing thread
+    /// as often as not: at 116,000 contacts/s the routing thread was preempted 14,108 times a second beside it and
+    /// 9,382 times at SCHED_BATCH, as often as with no store (bench/README.md, session 33).
+    private static let batchPolicy: Int32 = 3
     #endif
 
     /// How a long piece of work at this priority gives the CPU up now and then, so that the routing thread does
@@ -121,7 +127,7 @@ public enum ThreadPriority: Sendable {
             _ = sched_setscheduler(thread, Self.idlePolicy, &parameters)
         case .catchingUp, .paced:
             // Leaving SCHED_IDLE keeps the nice value the thread had, which the kernel checks it may still have.
-            _ = sched_setscheduler(thread, SCHED_OTHER, &parameters)
+            _ = sched_setscheduler(thread, Self.batchPolicy, &parameters)
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, 0)
         }
         #endif
