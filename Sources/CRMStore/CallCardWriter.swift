@@ -345,8 +345,10 @@ public final class CallCardWriter {
         /// two more statements per call.
         var customersRevision: (value: Int64, given: Bool)?
 
+        /// The statements start knowing none of their bindings, so `texts` may be reused from here on.
         init(_ db: Database, texts: BindingArena) throws {
             self.db = db
+            texts.reset()
             insertCard = try DirectStatement(db, sql: CallCardWriter.insertOneSQL, texts: texts)
             insertCards = try DirectStatement(db, sql: CallCardWriter.insertManySQL, texts: texts)
             updateCard = try DirectStatement(db, sql: CallCard.updateSQL, texts: texts)

@@ -3,27 +3,36 @@ import GRDBSQLite
 
 /// One of the store's hot statements, bound value by value through the SQLite C API. GRDB's `StatementArguments`
 /// boxes every value in an existential and copies the array twice before binding: for the 28 columns of a call card
-/// that cost more than SQLite's own insert (callgrind, `acd-bench crm`). Looked up once per transaction.
+/// that cost more than SQLite's own insert (callgrind, `acd-bench crm`). Looked up once per write of the store.
+///
+/// A value equal to the one its parameter already holds is not bound again: SQLite keeps bindings from one run to
+/// the next, and most of a call card's columns (its tenant, channel and queues, its counters, the columns still
+/// NULL) hold the same values row after row. Binding them all again was a quarter of the writer's instructions
+/// (bench/README.md, session 33).
 struct DirectStatement {
     private let statement: Statement
     private let texts: BindingArena
+    private let bound: BoundValues
 
-    /// `texts` keeps the bytes of bound text until the statement has run.
+    /// `texts` keeps the bytes of bound text for as long as this value is used; it must not be reset meanwhile.
     init(_ db: Database, sql: String, texts: BindingArena) throws {
         statement = try db.cachedStatement(sql: sql)
         self.texts = texts
+        bound = BoundValues(count: Int(sqlite3_bind_parameter_count(statement.sqliteStatement)))
     }
 
     private var handle: OpaquePointer { statement.sqliteStatement }
 
     /// Binds the parameter at `index` (1-based, as in SQLite).
     func bind(_ value: String?, at index: Int32) {
-        guard var value else {
-            sqlite3_bind_null(handle, index)
+        guard let value else {
+            if bound.replaceWithNull(index) { sqlite3_bind_null(handle, index) }
             return
         }
-        value.withUTF8 { bytes in
-            // SQLITE_STATIC: SQLite reads the arena's copy in place until `run` resets the statement. With
+        guard bound.replace(index, with: value) else { return }
+        var bytes = value
+        bytes.withUTF8 { bytes in
+            // SQLITE_STATIC: SQLite reads the arena's copy in place, which lives as long as this value. With
             // SQLITE_TRANSIENT it allocated a copy of its own per value, 12% of the store's instructions.
             _ = sqlite3_bind_text(handle, index, texts.keep(bytes), Int32(bytes.count), nil)
         }
@@ -31,14 +40,14 @@ struct DirectStatement {
 
     func bind(_ value: Int64?, at index: Int32) {
         guard let value else {
-            sqlite3_bind_null(handle, index)
+            if bound.replaceWithNull(index) { sqlite3_bind_null(handle, index) }
             return
         }
-        sqlite3_bind_int64(handle, index, value)
+        if bound.replace(index, with: value) { sqlite3_bind_int64(handle, index, value) }
     }
 
     func bind(_ value: Int32, at index: Int32) {
-        sqlite3_bind_int64(handle, index, Int64(value))
+        bind(Int64(value), at: index)
     }
 
     /// Runs the statement to its end and resets it for the next binding; returns the number of rows it changed.
@@ -47,18 +56,78 @@ struct DirectStatement {
         let code = sqlite3_step(handle)
         let changes = code == SQLITE_DONE ? Int(sqlite3_changes(sqlite3_db_handle(handle))) : 0
         let message = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+        // The bindings stay for the next run, which binds only what differs. Once this value is gone they point at
+        // arena bytes about to be reused: SQLite reads a binding only when the statement steps, and the next
+        // `DirectStatement` of the same text starts knowing none of them, so it binds each before its first run.
         sqlite3_reset(handle)
-        // The bindings are left in place, pointing at arena bytes about to be reused: SQLite reads a binding only
-        // when the statement steps, and every run of these statements binds each parameter it reads first (GRDB,
-        // running the same SQL, binds all its arguments). Clearing them cost 2.5 % of the writer's instructions.
-        texts.reset()
         guard let message else { return changes }
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 }
 
-/// Memory that holds copies of bound text while a statement runs, reused from one run to the next. Chunks are never
-/// moved, so a pointer handed out stays valid until `reset`.
+/// What each parameter of one `DirectStatement` holds, as far as it has bound it. Three typed columns rather than
+/// an array of an enum: compared and replaced through the enum's value witnesses, the check cost 55 instructions a
+/// parameter, a third of what it saved.
+private final class BoundValues {
+    private enum Kind: UInt8 {
+        case unbound, null, integer, text
+    }
+
+    private let count: Int
+    private let kinds: UnsafeMutablePointer<Kind>
+    private let integers: UnsafeMutablePointer<Int64>
+    private let texts: UnsafeMutablePointer<String>
+
+    init(count: Int) {
+        self.count = count
+        kinds = .allocate(capacity: count)
+        kinds.initialize(repeating: .unbound, count: count)
+        integers = .allocate(capacity: count)
+        integers.initialize(repeating: 0, count: count)
+        texts = .allocate(capacity: count)
+        texts.initialize(repeating: "", count: count)
+    }
+
+    deinit {
+        kinds.deallocate()
+        integers.deallocate()
+        texts.deinitialize(count: count)
+        texts.deallocate()
+    }
+
+    /// Each notes that parameter `index` (1-based) holds the value; false if it held it already.
+    func replaceWithNull(_ index: Int32) -> Bool {
+        let slot = self.slot(index)
+        guard kinds[slot] != .null else { return false }
+        kinds[slot] = .null
+        return true
+    }
+
+    func replace(_ index: Int32, with value: Int64) -> Bool {
+        let slot = self.slot(index)
+        guard kinds[slot] != .integer || integers[slot] != value else { return false }
+        kinds[slot] = .integer
+        integers[slot] = value
+        return true
+    }
+
+    func replace(_ index: Int32, with value: String) -> Bool {
+        let slot = self.slot(index)
+        guard kinds[slot] != .text || texts[slot] != value else { return false }
+        kinds[slot] = .text
+        texts[slot] = value
+        return true
+    }
+
+    private func slot(_ index: Int32) -> Int {
+        let slot = Int(index) - 1
+        precondition(slot >= 0 && slot < count, "parameter \(index) of \(count)")
+        return slot
+    }
+}
+
+/// Memory that holds copies of bound text while the statements bound to them are used, reused from one write of the
+/// store to the next. Chunks are never moved, so a pointer handed out stays valid until `reset`.
 final class BindingArena {
     // Used by the store's thread alone, once per bound text: no run-time exclusivity checks (see `CallCard`).
     @exclusivity(unchecked) private var chunks: [UnsafeMutableRawBufferPointer] = []
