@@ -32,8 +32,8 @@ public final class RoutingDaemon {
     @exclusivity(unchecked) public private(set) var requestCount = 0
     /// The events of the turn, in order; a handler gets its command's as a range of them. At the end of the turn
     /// they go whole to the in-process CRM store (`EventHandoff.handIfTaken`), or are dropped without one. Copied
-    /// into a handoff array of their own, every event cost the routing thread about 2,500 instructions a contact
-    /// more with the store on, and its payload's references were counted from both threads (bench/README.md,
+    /// into a handoff array of their own, the events cost the routing thread about 4,000 instructions a contact
+    /// more with the store on, and their payloads' references were counted from both threads (bench/README.md,
     /// session 33).
     @exclusivity(unchecked) private var turnEvents: [Event] = []
     @exclusivity(unchecked) private var outbox = Outbox()
@@ -418,7 +418,7 @@ public final class RoutingDaemon {
         try events.sendFrame(batchFrame, more: false, dontWait: true)
     }
 
-    /// Applies `command`; its events are `turnEvents[` the range returned `]`.
+    /// Applies `command` and returns where its events are in `turnEvents`.
     private func run(_ command: Command) -> Range<Int> {
         let start = turnEvents.count
         engine.handle(command, now: clock(), into: &turnEvents)
