@@ -25,13 +25,12 @@ struct DirectStatement {
 
     /// Binds the parameter at `index` (1-based, as in SQLite).
     func bind(_ value: String?, at index: Int32) {
-        guard let value else {
+        guard var value else {
             if bound.replaceWithNull(index) { sqlite3_bind_null(handle, index) }
             return
         }
         guard bound.replace(index, with: value) else { return }
-        var bytes = value
-        bytes.withUTF8 { bytes in
+        value.withUTF8 { bytes in
             // SQLITE_STATIC: SQLite reads the arena's copy in place, which lives as long as this value. With
             // SQLITE_TRANSIENT it allocated a copy of its own per value, 12% of the store's instructions.
             _ = sqlite3_bind_text(handle, index, texts.keep(bytes), Int32(bytes.count), nil)
@@ -104,18 +103,21 @@ private final class BoundValues {
     }
 
     func replace(_ index: Int32, with value: Int64) -> Bool {
-        let slot = self.slot(index)
-        guard kinds[slot] != .integer || integers[slot] != value else { return false }
-        kinds[slot] = .integer
-        integers[slot] = value
-        return true
+        replace(index, with: value, kind: .integer, in: integers)
     }
 
     func replace(_ index: Int32, with value: String) -> Bool {
+        replace(index, with: value, kind: .text, in: texts)
+    }
+
+    /// Private, so specialized for each of the two: no value witnesses on the hot path.
+    private func replace<Value: Equatable>(
+        _ index: Int32, with value: Value, kind: Kind, in values: UnsafeMutablePointer<Value>
+    ) -> Bool {
         let slot = self.slot(index)
-        guard kinds[slot] != .text || texts[slot] != value else { return false }
-        kinds[slot] = .text
-        texts[slot] = value
+        guard kinds[slot] != kind || values[slot] != value else { return false }
+        kinds[slot] = kind
+        values[slot] = value
         return true
     }
 
