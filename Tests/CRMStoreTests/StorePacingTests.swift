@@ -120,6 +120,26 @@ private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event
         #expect(try crm.rows("SELECT count(*) AS n FROM interactions")[0]["n"] as Int == 2_001)
     }
 
+    /// Commits coming every 5 ms, as the store's do at 40 a second and more, are copied once per interval, not one
+    /// by one: each checkpoint ends with a sync, and those syncs were most of what the checkpointer cost.
+    @Test func commitsInQuickSuccessionShareACheckpoint() throws {
+        let crm = try TemporaryCRM()
+        let checkpointer = try WALCheckpointer(path: crm.path, interval: .milliseconds(100), logger: Logger(label: "test"))
+        let started = ContinuousClock.now
+        for _ in 0..<60 {
+            checkpointer.commitDidHappen()
+            usleep(5_000)
+        }
+        let signalling = ContinuousClock.now - started
+        let deadline = ContinuousClock.now + .seconds(20)
+        while checkpointer.checkpointCount == 0, ContinuousClock.now < deadline { usleep(10_000) }
+        let count = checkpointer.checkpointCount
+        checkpointer.stop()
+        #expect(count >= 1)
+        // One at the first commit, then at most one per 100 ms while they kept coming, and one after the last.
+        #expect(count <= Int(signalling / .milliseconds(100)) + 2, "\(count) checkpoints in \(signalling)")
+    }
+
     /// A file that is not a database in WAL mode, or no file at all, is refused with the store's error.
     @Test func onlyADatabaseInWALModeIsCheckpointed() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rollback-\(UUID().uuidString).sqlite").path
