@@ -25,9 +25,17 @@ private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event
     final class Script: @unchecked Sendable {
         var now: UInt64 = 1_000
         var rests: [WorkPacer.Rest] = []
+        /// How long each sleep lasts beyond what it asked for; none once the list is used up.
+        var oversleeps: [UInt64] = []
 
         func pacer(run: UInt64, rest: WorkPacer.Rest) -> WorkPacer {
-            WorkPacer(runNanoseconds: run, rest: rest, clock: { self.now }, performRest: { self.rests.append($0) })
+            WorkPacer(runNanoseconds: run, rest: rest, clock: { self.now }, performRest: perform)
+        }
+
+        private func perform(_ rest: WorkPacer.Rest) {
+            rests.append(rest)
+            guard case .sleep(let nanoseconds) = rest else { return }
+            now += UInt64(nanoseconds) + (oversleeps.isEmpty ? 0 : oversleeps.removeFirst())
         }
     }
 
@@ -54,6 +62,32 @@ private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event
         script.now += 50
         pacer.mayRest()
         #expect(script.rests.count == 2, "a new piece of work starts a new run")
+    }
+
+    /// What a sleep lasts beyond the rest is taken off the next rest; a rest wholly overslept is skipped, and no
+    /// more than one rest is carried over.
+    @Test func anOversleptRestShortensTheNextOne() {
+        let script = Script()
+        script.oversleeps = [50, 230, 1_000]
+        var pacer = script.pacer(run: 100, rest: .sleep(nanoseconds: 200))
+        pacer.startRun()
+        func runOnce() {
+            script.now += 100
+            pacer.mayRest()
+        }
+        runOnce()
+        #expect(script.rests == [.sleep(nanoseconds: 200)])
+        runOnce()
+        #expect(script.rests.last == .sleep(nanoseconds: 150), "50 ns overslept")
+        runOnce()
+        #expect(script.rests.count == 2, "230 ns more overslept: this rest is skipped, and the 30 left over dropped")
+        runOnce()
+        #expect(script.rests.last == .sleep(nanoseconds: 200))
+        runOnce()
+        #expect(script.rests.count == 3, "1,000 ns overslept, of which one rest is carried over")
+        runOnce()
+        runOnce()
+        #expect(script.rests == [200, 150, 200, 200, 200].map { .sleep(nanoseconds: $0) })
     }
 
     /// Work that must catch up is never held back, however long it runs.
