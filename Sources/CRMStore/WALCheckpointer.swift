@@ -14,10 +14,9 @@ import Synchronization
 /// this thread get no CPU for long, the writer's own checkpoint at 1,000 pages still bounds the log.
 ///
 /// A commit wakes it, but it copies the log at most once per `interval`: the commits in between go into the next
-/// copy. Each checkpoint ends with the database file synced to disk, and nearly all of this thread's CPU is the
-/// kernel's, writing pages back for those syncs. Once per commit (40 a second), it took 0.04–0.05 of a core at
-/// 100,000–110,000 contacts/s end to end, a fifth of what the store cost; once per 100 ms, 0.018–0.022
-/// (bench/README.md, session 34).
+/// copy. Each checkpoint ends with syncs to disk, and nearly all of this thread's CPU is the kernel's, writing pages
+/// back for them. Once per commit (40 a second) it took 0.025–0.052 of a core at 90,000–110,000 contacts/s end to
+/// end, up to a fifth of what the store cost; once per 100 ms, 0.015 at 90,000/s (bench/README.md, session 34).
 final class WALCheckpointer: Sendable {
     /// The least time between two checkpoints. At 100 ms the log holds about 2 MB at 150,000 contacts/s (a card and
     /// its index entry take about 145 bytes), half of the 1,000 pages past which the writer checkpoints in its commit.

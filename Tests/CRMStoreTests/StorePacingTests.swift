@@ -154,8 +154,8 @@ private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event
         #expect(try crm.rows("SELECT count(*) AS n FROM interactions")[0]["n"] as Int == 2_001)
     }
 
-    /// Commits coming every 5 ms, as the store's do at 40 a second and more, are copied once per interval, not one
-    /// by one: each checkpoint ends with a sync, and those syncs were most of what the checkpointer cost.
+    /// Commits coming every 5 ms are copied once per interval, not one by one: each checkpoint ends with syncs, and
+    /// those were most of what the checkpointer cost.
     @Test func commitsInQuickSuccessionShareACheckpoint() throws {
         let crm = try TemporaryCRM()
         let checkpointer = try WALCheckpointer(path: crm.path, interval: .milliseconds(100), logger: Logger(label: "test"))
