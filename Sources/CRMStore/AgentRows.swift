@@ -5,13 +5,15 @@ import RoutingCore
 enum AgentRows {
     static func upsert(_ profile: AgentProfile, db: Database) throws {
         let capacity = profile.capacity
-        try db.execute(sql: """
+        // Cached: a statement prepared afresh cost the store some 370,000 instructions per agent added, most of it
+        // SQLite's parser (75 M for the 200 desktops `acd-bench e2e` staffs; bench/README.md, session 34).
+        try db.cachedStatement(sql: """
             INSERT INTO agents (id, name, tenant, team, capacity_voice, capacity_chat, capacity_email, capacity_callback, active)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, tenant = excluded.tenant, team = excluded.team,
                 capacity_voice = excluded.capacity_voice, capacity_chat = excluded.capacity_chat,
                 capacity_email = excluded.capacity_email, capacity_callback = excluded.capacity_callback, active = 1
-            """, arguments: [
+            """).execute(arguments: [
                 profile.id.rawValue, profile.name, profile.tenant, profile.team,
                 capacity?.voice, capacity?.chat, capacity?.email, capacity?.callback,
             ])
@@ -19,12 +21,12 @@ enum AgentRows {
     }
 
     static func replaceSkills(of agent: String, with skills: [String: Int], db: Database) throws {
-        try db.execute(sql: "DELETE FROM agent_skills WHERE agent_id = ?", arguments: [agent])
+        try db.cachedStatement(sql: "DELETE FROM agent_skills WHERE agent_id = ?").execute(arguments: [agent])
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO agent_skills SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?)")
         for (skill, level) in skills.sorted(by: { $0.key < $1.key }) {
             // An agent added before the store joined this run has no row: its skills wait for its next `agent_added`.
-            try db.execute(
-                sql: "INSERT INTO agent_skills SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM agents WHERE id = ?)",
-                arguments: [agent, skill, level, agent])
+            try insert.execute(arguments: [agent, skill, level, agent])
         }
     }
 }
