@@ -75,7 +75,7 @@ struct WorkPacer {
         let started = clock()
         performRest(.sleep(nanoseconds: Int(owed - overslept)))
         let slept = overslept + (clock() &- started)
-        overslept = min(owed, slept - min(owed, slept))
+        overslept = slept > owed ? min(owed, slept - owed) : 0
     }
 
     static func perform(_ rest: Rest) {
