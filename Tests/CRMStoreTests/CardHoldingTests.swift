@@ -189,4 +189,47 @@ import Testing
         try writer.write(events.filter { $0.sequence > written }, savingHeldCards: true)
         try Self.expect(crm, toEqual: Self.reference(events))
     }
+
+    /// Contacts ending in the reverse of the order they came: their cards still go into the table in the order of
+    /// their keys, so that each new row is the table's last (SQLite then starts a new page for it instead of
+    /// rebalancing the last ones).
+    @Test func cardsHeldAndFinishedTogetherAreInsertedInTheOrderOfTheirKeys() throws {
+        let (crm, writer) = try Self.following(holding: .standard)
+        try crm.database.pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE insert_order (card_id INTEGER NOT NULL);
+                CREATE TRIGGER insert_logged AFTER INSERT ON interactions BEGIN
+                    INSERT INTO insert_order VALUES (NEW.card_id);
+                END;
+                """)
+        }
+        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
+        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 3)
+        let now = Instant(seconds: 1_800_000_000)
+        let contacts = 2 * CallCardWriter.insertRows + 3
+        var events: [Event] = []
+        var agentOf: [ContactID: AgentID] = [:]
+        for n in 0..<contacts {
+            let agent = AgentID("agent-\(n)")
+            for command in [Command.addAgent(AgentProfile(id: agent, name: "A", tenant: "t", skills: ["general": 5])), .login(agent), .ready(agent)] {
+                events += engine.handle(command, now: now)
+            }
+            let submitted = engine.handle(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)), now: now)
+            events += submitted
+            for event in submitted { if case .offered(let contact, let offeredTo, _, _) = event.kind { agentOf[contact] = offeredTo } }
+        }
+        #expect(agentOf.count == contacts)
+        try writer.write(events)
+        #expect(try crm.rows("SELECT card_id FROM insert_order").isEmpty, "every card held while its contact rings")
+
+        var endings: [Event] = []
+        for contact in agentOf.keys.sorted(by: { $0.rawValue > $1.rawValue }) {
+            endings += engine.handle(.accept(agentOf[contact]!, contact), now: now.adding(seconds: 1))
+            endings += engine.handle(.complete(agentOf[contact]!, contact), now: now.adding(seconds: 2))
+        }
+        try writer.write(endings)
+        let inserted = try crm.rows("SELECT card_id FROM insert_order ORDER BY rowid").map { $0["card_id"] as Int64 }
+        #expect(inserted.count == contacts && inserted == inserted.sorted())
+        #expect(try crm.rows("SELECT count(*) AS n FROM interactions WHERE outcome = 'completed'").first?["n"] == contacts)
+    }
 }

@@ -109,7 +109,7 @@ private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event
         WorkPacer.perform(.none)
     }
 
-    /// The writer checks its pacer as it applies events and saves cards, and starts a run with each batch.
+    /// The writer checks its pacer as it applies events and inserts cards, and starts a run with each batch.
     @Test func theWriterRestsWithinALongBatch() throws {
         let crm = try TemporaryCRM()
         let script = Script()
@@ -121,7 +121,8 @@ private func submissions(_ count: Int, to engine: inout RoutingEngine) -> [Event
         var engine = try queuingEngine()
         let events = submissions(400, to: &engine)
         try writer.write(events)
-        let checks = (events.count + 400 * CallCardWriter.cardSaveWork) / CallCardWriter.pacingCheckInterval
+        // A check per 16 events, then one per insert statement: 25 of 16 rows.
+        let checks = events.count / CallCardWriter.pacingCheckInterval + 400 / CallCardWriter.insertRows
         // One clock read starts the run; each check reads it once, and a rest twice (the check, the new run).
         #expect(script.rests.count >= checks / 11 && script.rests.count <= checks / 9 + 1)
         #expect(try crm.rows("SELECT count(*) AS n FROM interactions")[0]["n"] as Int == 400)
