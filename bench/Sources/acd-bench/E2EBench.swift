@@ -23,6 +23,8 @@ struct E2EBench: ParsableCommand {
     var overloadFirst: Int?
     @Flag(name: .customLong("relay"), help: "With --fixed-rate: load the plain relay instead of acdd, for the transport's own latency at that rate.")
     var relayOnly = false
+    @Option(help: "Full runs, one after the other, each with processes of its own; the last line then gives each figure's median over them.")
+    var runs = 1
 
     func run() throws {
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -54,10 +56,35 @@ struct E2EBench: ParsableCommand {
             report(name, result, store)
             let usage = daemon.usage()
             print("daemon: \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
-            if crm { print("  \(try checkCallCards(daemon, crmPath: storeArguments[1]))") }
+            if crm { print("  \(try checkCallCards(daemon, crmPath: storeArguments[1]).text)") }
             daemon.stop()
             return
         }
+        guard runs > 1 else {
+            print(Self.jsonLine(try fullRun(binaries: binaries, rules: rules, scratch: scratch, machineBefore: machineBefore)))
+            return
+        }
+        var figures: [[String: Any]] = []
+        for run in 1...runs {
+            print("run \(run) of \(runs):")
+            let machine = run == 1 ? machineBefore : MachineSpeed.measure()
+            let runScratch = scratch.appendingPathComponent("run-\(run)")
+            try FileManager.default.createDirectory(at: runScratch, withIntermediateDirectories: true)
+            figures.append(try fullRun(binaries: binaries, rules: rules, scratch: runScratch, machineBefore: machine))
+            print(Self.jsonLine(figures[figures.count - 1]))
+        }
+        let summary = RunSummary(figures)
+        for line in summary.lines { print(line) }
+        print(Self.jsonLine(summary.json))
+    }
+
+    static func jsonLine(_ object: [String: Any]) -> String {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// One whole measurement: the three targets started, searched, measured at 25, 50 and 90 % and at one common
+    /// rate, stopped; printed as it goes, and returned as the figures of the JSON line.
+    private func fullRun(binaries: URL, rules: String, scratch: URL, machineBefore: MachineSpeed) throws -> [String: Any] {
         // The three targets run side by side and take turns, step by step: the VM's speed drifts over minutes, and
         // measured one after the other each met it at a different speed (bench/README.md, session 19).
         let relay = try Target.start(binaries.appendingPathComponent("acd-bench").path, ["relay", "--agents", "\(agents)"], tenant: "relay")
@@ -96,9 +123,9 @@ struct E2EBench: ParsableCommand {
                      us(half, 99), us(relayHalf, 99), Double(us(half, 99)) / Double(max(1, us(relayHalf, 99)))))
         print("p99 at \(sameRate)/s, one after the other: relay \(sameRateP99[0]) us, store off \(sameRateP99[1]) us, store on \(sameRateP99[2]) us")
         print(String(format: "CRM store off: %d contacts/s (store on costs %.0f%%); %@", Int(bare.maximum),
-                     100 * (1 - acdd.maximum / bare.maximum), crmCheck))
+                     100 * (1 - acdd.maximum / bare.maximum), crmCheck.text))
         print("daemon (CRM on run): \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
-        let json: [String: Any] = [
+        return [
             "contacts_per_sec": Int(acdd.maximum), "p50_us": us(half, 50), "p90_us": us(half, 90), "p99_us": us(half, 99),
             "p999_us": us(half, 99.9), "max_us": half.max,
             "relay_contacts_per_sec": Int(relayRun.maximum), "relay_p99_us": us(relayHalf, 99),
@@ -107,14 +134,17 @@ struct E2EBench: ParsableCommand {
             "rss_mb": Int(usage.peakMiB), "cpu_s": (usage.cpuSeconds * 10).rounded() / 10,
             "reference_loop_ms": [machineBefore.loopMilliseconds, machineAfter.loopMilliseconds],
             "memory_latency_ns": [machineBefore.memoryNanoseconds, machineAfter.memoryNanoseconds],
-            "crm_store": ["on_contacts_per_sec": Int(acdd.maximum), "off_contacts_per_sec": Int(bare.maximum), "call_cards": crmCheck],
+            "crm_store": [
+                "on_contacts_per_sec": Int(acdd.maximum), "off_contacts_per_sec": Int(bare.maximum),
+                "cost_percent": Int((100 * (1 - acdd.maximum / bare.maximum)).rounded()),
+                "call_cards": crmCheck.text, "call_cards_complete": crmCheck.complete,
+            ],
             "same_rate": [
                 "contacts_per_sec": sameRate, "relay_p99_us": sameRateP99[0], "store_off_p99_us": sameRateP99[1],
                 "store_on_p99_us": sameRateP99[2],
                 "ratio_p99": (Double(sameRateP99[2]) / Double(max(1, sameRateP99[0])) * 100).rounded() / 100,
             ],
         ]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
     }
 
     private func daemonArguments(_ rules: String) -> [String] {
@@ -236,8 +266,8 @@ struct E2EBench: ParsableCommand {
     }
 
     /// The CRM store drops nothing: once it has written the last event, the answered call cards equal the
-    /// daemon's answered contacts.
-    private func checkCallCards(_ target: Target, crmPath: String) throws -> String {
+    /// daemon's answered contacts (`complete`) and no event was lost on the way.
+    private func checkCallCards(_ target: Target, crmPath: String) throws -> (text: String, complete: Bool) {
         let context = try ZMQContext()
         let admin = try AdminConnection(context: context, endpoint: target.endpoints["admin"]!, name: "check")
         var statistics = try admin.statistics()
@@ -249,10 +279,12 @@ struct E2EBench: ParsableCommand {
         let answered = statistics.queues.reduce(0) { $0 + $1.answered }
         let cards = try CRMDatabase(path: crmPath).callCardCounts(stream: statistics.daemon.streamID, receivedSince: 0)
         let daemon = statistics.daemon
-        return "\(cards.answered) answered call cards for \(answered) answered contacts\(Int64(cards.answered) == answered ? "" : " (MISMATCH)")"
+        let complete = Int64(cards.answered) == answered && daemon.crmLostEvents == 0
+        let text = "\(cards.answered) answered call cards for \(answered) answered contacts\(Int64(cards.answered) == answered ? "" : " (MISMATCH)")"
             + "; \(daemon.crmHandoffDropped) events not handed over (fetched again), \(daemon.crmLostEvents) lost"
             + "; intake paused \(daemon.crmIntakePauses) times for the store, \(daemon.crmIntakePausedMs) ms in all"
             + "; store competing \(daemon.crmStoreCompetingMs) ms in all"
+        return (text, complete)
     }
 }
 
