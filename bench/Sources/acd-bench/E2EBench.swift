@@ -104,8 +104,16 @@ struct E2EBench: ParsableCommand {
         let sameRate = max(1, Int(acdd.maximum * 0.5))
         let sameRateTargets = [("relay", relay), ("acdd, CRM store off", withoutCRM), ("acdd, CRM store on", withCRM)]
         var sameRateP99: [UInt64] = []
+        // The target process's CPU per contact, from the start of its run until it has written every event: what
+        // the store costs at one rate, steadier from run to run than the two maxima whose ratio is its cost in
+        // throughput.
+        var sameRateCPU: [Double] = []
         for (name, target) in sameRateTargets {
-            let (result, store) = try loadSettled(target, among: [relay, withCRM, withoutCRM], rate: sameRate, seconds: latencyRun)
+            for other in [relay, withCRM, withoutCRM] { try settle(other) }
+            let cpuBefore = target.usage().cpuSeconds
+            let (result, store) = try loadWatchingStore(target, rate: sameRate, seconds: latencyRun)
+            try settle(target)
+            sameRateCPU.append((target.usage().cpuSeconds - cpuBefore) / Double(max(1, result.sent)) * 1e6)
             print("  \(name) at the store-on 50 % rate:", terminator: "")
             report("", result, store)
             sameRateP99.append(result.histogram.valueAtPercentile(99))
@@ -122,6 +130,9 @@ struct E2EBench: ParsableCommand {
                      Int(acdd.maximum), Int(relayRun.maximum), acdd.maximum / relayRun.maximum,
                      us(half, 99), us(relayHalf, 99), Double(us(half, 99)) / Double(max(1, us(relayHalf, 99)))))
         print("p99 at \(sameRate)/s, one after the other: relay \(sameRateP99[0]) us, store off \(sameRateP99[1]) us, store on \(sameRateP99[2]) us")
+        print(String(format: "CPU of the target's process per contact at %d/s: relay %.1f us, store off %.1f us, store on %.1f us (the store adds %.1f us, %.0f %%)",
+                     sameRate, sameRateCPU[0], sameRateCPU[1], sameRateCPU[2], sameRateCPU[2] - sameRateCPU[1],
+                     100 * (sameRateCPU[2] / max(0.001, sameRateCPU[1]) - 1)))
         print(String(format: "CRM store off: %d contacts/s (store on costs %.0f%%); %@", Int(bare.maximum),
                      100 * (1 - acdd.maximum / bare.maximum), crmCheck.text))
         print("daemon (CRM on run): \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
@@ -142,6 +153,10 @@ struct E2EBench: ParsableCommand {
             "same_rate": [
                 "contacts_per_sec": sameRate, "relay_p99_us": sameRateP99[0], "store_off_p99_us": sameRateP99[1],
                 "store_on_p99_us": sameRateP99[2],
+                "cpu_us_per_contact": [
+                    "relay": (sameRateCPU[0] * 100).rounded() / 100, "store_off": (sameRateCPU[1] * 100).rounded() / 100,
+                    "store_on": (sameRateCPU[2] * 100).rounded() / 100,
+                ],
                 "ratio_p99": (Double(sameRateP99[2]) / Double(max(1, sameRateP99[0])) * 100).rounded() / 100,
             ],
         ]

@@ -22,12 +22,15 @@ struct RunSummary {
         let on = each("crm_store", "on_contacts_per_sec"), off = each("crm_store", "off_contacts_per_sec")
         let cost = each("crm_store", "cost_percent"), relay = each("relay_contacts_per_sec")
         let p99 = each("p99_us"), relayP99 = each("relay_p99_us")
+        let storeCPU = zip(each("same_rate", "cpu_us_per_contact", "store_on"), each("same_rate", "cpu_us_per_contact", "store_off"))
+            .map { $0 - $1 }
         let complete = runs.filter { ($0["crm_store"] as? [String: Any])?["call_cards_complete"] as? Bool == true }.count
         json["runs"] = runs.count
         func whole(_ values: [Double]) -> [Int] { values.map { $0.isFinite ? Int($0.rounded()) : -1 } }
         json["per_run"] = [
             "contacts_per_sec": whole(on), "off_contacts_per_sec": whole(off), "cost_percent": whole(cost),
             "relay_contacts_per_sec": whole(relay), "p99_us": whole(p99), "relay_p99_us": whole(relayP99),
+            "store_cpu_us_per_contact": storeCPU.map { ($0 * 100).rounded() / 100 },
         ]
         if var store = json["crm_store"] as? [String: Any] {
             store["call_cards_complete"] = complete == runs.count
@@ -44,6 +47,7 @@ struct RunSummary {
             "  acdd, CRM store off, thousand contacts/s: \(listed(off, scale: 1000, format: "%.0f"))",
             "  relay, thousand contacts/s: \(listed(relay, scale: 1000, format: "%.0f"))",
             "  the store's cost, %: \(listed(cost, scale: 1, format: "%.0f"))",
+            "  the CPU the store adds per contact at the same rate (store on less store off), us: \(listed(storeCPU, scale: 1, format: "%.1f"))",
             "  p99 at 50 % of acdd's maximum, ms: \(listed(p99, scale: 1000, format: "%.2f"))",
             "  the relay's p99 at 50 % of its own maximum, ms: \(listed(relayP99, scale: 1000, format: "%.2f"))",
             "  every answered contact had its call card and no event was lost in \(complete) of \(runs.count) runs",
@@ -62,7 +66,7 @@ struct RunSummary {
         guard numbers.count == values.count, !numbers.isEmpty else { return values }
         let middle = median(numbers)
         // Rounded as printf rounds the summary lines.
-        return values.allSatisfy({ $0 is Int || $0 is UInt64 }) ? Int(middle.rounded(.toNearestOrEven)) : middle
+        return values.allSatisfy({ $0 is Int || $0 is UInt64 }) ? Int(middle.rounded(.toNearestOrEven)) : (middle * 1000).rounded() / 1000
     }
 
     static func number(_ value: Any) -> Double? {
