@@ -302,6 +302,7 @@ public final class CallCardWriter {
     private func rolledBack(_ error: any Error, writing through: UInt64) -> CRMError {
         openCards = ContactIndex()
         held.removeAll()
+        newCards.removeAll(keepingCapacity: true)
         uncommittedCursor = nil
         appliedThrough = writtenThrough
         mayBeSavedThrough = max(mayBeSavedThrough, committedAppliedThrough)

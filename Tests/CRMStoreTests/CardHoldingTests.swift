@@ -232,4 +232,25 @@ import Testing
         #expect(inserted.count == contacts && inserted == inserted.sorted())
         #expect(try crm.rows("SELECT count(*) AS n FROM interactions WHERE outcome = 'completed'").first?["n"] == contacts)
     }
+
+    /// A write that fails after it queued a new card for insertion, on the update of another: written again once the
+    /// cause is gone, the events end as they would have, at the first try.
+    @Test func aWriteFailingAfterQueueingANewCardLeavesNothingForTheNext() throws {
+        let events = try Self.busyDay()
+        let (crm, writer) = try Self.following(holding: .none)
+        let secondReceived = try #require(events.indices.filter { if case .received = events[$0].kind { true } else { false } }.dropFirst().first)
+        try writer.write(Array(events[..<secondReceived]))
+        let written = writer.writtenThrough
+        #expect(try crm.rows(Self.cards).count == 1)
+        try crm.database.pool.write { db in
+            try db.execute(sql: "CREATE TRIGGER no_update BEFORE UPDATE ON interactions BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        }
+        // The second contact's card comes first in the write, the first contact's update after it, and fails.
+        let rest = Array(events[secondReceived...])
+        #expect(throws: CRMError.self) { try writer.write(rest) }
+        #expect(writer.writtenThrough == written)
+        try crm.database.pool.write { db in try db.execute(sql: "DROP TRIGGER no_update") }
+        try writer.write(rest)
+        try Self.expect(crm, toEqual: Self.reference(events))
+    }
 }
