@@ -1,53 +1,50 @@
 import GRDB
 import RoutingCore
 
-/// One row of `interactions`: what happened to one contact, from its arrival to the end of its wrap-up. A class:
-/// the writer changes the cards it holds in place, several times per contact, without copying their strings.
-final class CallCard {
-    // `@exclusivity(unchecked)`: only the store's thread touches a card, and nothing lends a field out while it
-    // changes the card, so Swift's run-time check of each access to a class's property (1,500 instructions per
-    // contact in the writer, callgrind on `acd-bench crm`) can never fire.
+/// One row of `interactions`: what happened to one contact, from its arrival to the end of its wrap-up. The writer
+/// keeps the cards in progress in slots of one array (`CallCardWriter.cards`) and changes them there, in place.
+struct CallCard {
     /// The row's key (`CardKey`).
-    @exclusivity(unchecked) var cardID: Int64
-    @exclusivity(unchecked) var stream: Int64
-    @exclusivity(unchecked) var contactID: UInt64
-    @exclusivity(unchecked) var externalID: String?
-    @exclusivity(unchecked) var tenant: String
-    @exclusivity(unchecked) var channel: String
-    @exclusivity(unchecked) var firstQueue: String
-    @exclusivity(unchecked) var queue: String
-    @exclusivity(unchecked) var customerID: String?
-    @exclusivity(unchecked) var customerTier: String?
-    @exclusivity(unchecked) var language: String?
-    @exclusivity(unchecked) var priority: Int32
-    @exclusivity(unchecked) var ivrData: String?
-    @exclusivity(unchecked) var callbackNumber: String?
-    @exclusivity(unchecked) var receivedAt: Int64
-    @exclusivity(unchecked) var firstOfferedAt: Int64?
-    @exclusivity(unchecked) var answeredAt: Int64?
-    @exclusivity(unchecked) var endedAt: Int64?
-    @exclusivity(unchecked) var wrapUpEndedAt: Int64?
-    @exclusivity(unchecked) var agentID: String?
-    @exclusivity(unchecked) var waitMs: Int64?
-    @exclusivity(unchecked) var talkMs: Int64?
-    @exclusivity(unchecked) var wrapUpMs: Int64?
-    @exclusivity(unchecked) var outcome: String?
-    @exclusivity(unchecked) var offers: Int32 = 0
-    @exclusivity(unchecked) var offersDeclined: Int32 = 0
-    @exclusivity(unchecked) var offersMissed: Int32 = 0
-    @exclusivity(unchecked) var overflows: Int32 = 0
-    @exclusivity(unchecked) var overflowedTo: String?
+    var cardID: Int64
+    var stream: Int64
+    var contactID: UInt64
+    var externalID: String?
+    var tenant: String
+    var channel: String
+    var firstQueue: String
+    var queue: String
+    var customerID: String?
+    var customerTier: String?
+    var language: String?
+    var priority: Int32
+    var ivrData: String?
+    var callbackNumber: String?
+    var receivedAt: Int64
+    var firstOfferedAt: Int64?
+    var answeredAt: Int64?
+    var endedAt: Int64?
+    var wrapUpEndedAt: Int64?
+    var agentID: String?
+    var waitMs: Int64?
+    var talkMs: Int64?
+    var wrapUpMs: Int64?
+    var outcome: String?
+    var offers: Int32 = 0
+    var offersDeclined: Int32 = 0
+    var offersMissed: Int32 = 0
+    var overflows: Int32 = 0
+    var overflowedTo: String?
     /// The sequence number of the last event applied to the card. A store that starts again from a cursor held back
     /// for cards it had not saved (`CallCardWriter.CardHolding`) meets events its saved cards already show, and
     /// skips them by it: an offer counted twice would be wrong.
-    @exclusivity(unchecked) var eventsThrough: UInt64 = 0
+    var eventsThrough: UInt64 = 0
 
     /// Whether the card changed during the write in progress.
-    @exclusivity(unchecked) var isDirty = false
+    var isDirty = false
     /// The first change not saved yet: its event's sequence number and time; nil when the row shows every change.
-    @exclusivity(unchecked) var unsavedSince: (sequence: UInt64, at: Int64)?
+    var unsavedSince: (sequence: UInt64, at: Int64)?
     /// Whether the card has a row: a later save updates only what can change, and no index.
-    @exclusivity(unchecked) var isSaved = false
+    var isSaved = false
 
     /// The card of a contact just received, by the event of sequence number `sequence` at `at`.
     init(cardID: Int64, stream: Int64, contact: ContactID, submission: ContactSubmission, sequence: UInt64, at: Int64) {

@@ -190,6 +190,33 @@ import Testing
         try Self.expect(crm, toEqual: Self.reference(events))
     }
 
+    /// A card saved finished leaves its slot to the next contact's card, and its entry among the held ones behind
+    /// an older card still held. Once that older card is saved, the entry is dropped, not taken for the new card
+    /// in its slot: the cursor stops right before the new card's first change, and the new card stays held.
+    @Test func aSlotLeftByAFinishedCardIsNotMistakenForTheCardGivenItNext() throws {
+        var engine = try RoutingEngine(rules: try RuleSetFixture.rules(), seed: 7)
+        var now = Instant(seconds: 1_800_000_000)
+        func run(_ command: Command) -> [Event] {
+            now = now.adding(milliseconds: 100)
+            return engine.handle(command, now: now)
+        }
+        func submit() -> [Event] { run(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice))) }
+        let (crm, writer) = try Self.following(holding: .init(events: .max, milliseconds: 60_000))
+        // Nobody is logged in: every contact waits in the queue until it hangs up. Contact 1 is held throughout.
+        let writes = [submit(), submit(), run(.abandon(ContactID(2))), submit(), run(.abandon(ContactID(1)))]
+        for events in writes.prefix(4) { try writer.write(events) }
+        #expect(try crm.rows("SELECT contact_id FROM interactions").map { $0["contact_id"] as Int64 } == [2])
+        #expect(writer.writtenThrough == writes[0][0].sequence - 1)
+
+        try writer.write(writes[4])
+        #expect(try crm.rows(Self.cards).map { $0["contact_id"] as Int64 } == [1, 2])
+        let thirdReceived = try #require(writes[3].first { if case .received = $0.kind { true } else { false } })
+        #expect(writer.writtenThrough == thirdReceived.sequence - 1 && writer.hasHeldCards)
+
+        try writer.write([], savingHeldCards: true)
+        try Self.expect(crm, toEqual: Self.reference(writes.flatMap { $0 }))
+    }
+
     /// Contacts ending in the reverse of the order they came: their cards still go into the table in the order of
     /// their keys, so that each new row is the table's last (SQLite then starts a new page for it instead of
     /// rebalancing the last ones).
