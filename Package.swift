@@ -35,7 +35,7 @@ let package = Package(
                 "CPrefetch",
             ]
         ),
-        // The processor's prefetch hint, for `RoutingEngine.prepare(_:)`.
+        // The processor's prefetch hint, for `RoutingEngine.prepare(_:)` and the CRM store's call cards.
         .target(name: "CPrefetch"),
         // YAML rule files -> validated RuleSet, with file:line diagnostics.
         .target(
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "CRMStore",
             dependencies: [
-                "RoutingCore", "ACDProtocol", "ZeroMQ", "CSQLiteSetup",
+                "RoutingCore", "ACDProtocol", "ZeroMQ", "CSQLiteSetup", "CPrefetch",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, to bind the call card's columns without boxing each value.
