@@ -46,8 +46,28 @@ struct CallCard {
     /// Whether the card has a row: a later save updates only what can change, and no index.
     var isSaved = false
 
-    /// The card of a contact just received, by the event of sequence number `sequence` at `at`.
-    init(cardID: Int64, stream: Int64, contact: ContactID, submission: ContactSubmission, sequence: UInt64, at: Int64) {
+    /// A card with nothing in it yet: what a slot holds before `start` fills it.
+    static let blank = CallCard()
+
+    private init() {
+        cardID = 0
+        stream = 0
+        contactID = 0
+        tenant = ""
+        channel = ""
+        firstQueue = ""
+        queue = ""
+        priority = 0
+        receivedAt = 0
+    }
+
+    /// Makes this the card of a contact just received, by the event of sequence number `sequence` at `at`, in place:
+    /// the writer reuses the slots of finished cards (`CallCardWriter.open`). Blank first, so that nothing of the
+    /// card the slot held before is left.
+    mutating func start(
+        cardID: Int64, stream: Int64, contact: ContactID, submission: ContactSubmission, sequence: UInt64, at: Int64
+    ) {
+        self = Self.blank
         self.cardID = cardID
         self.stream = stream
         contactID = contact.rawValue
