@@ -340,9 +340,9 @@ public final class CallCardWriter {
         held.removeAll()
     }
 
-    /// Gives `contact` a slot, and fills the card there with `fill`. Filled in place: a card made first and then
-    /// moved into the slot was copied (each of its strings retained) and the original destroyed.
-    private func open(_ contact: ContactID, filling fill: (inout CallCard) -> Void) -> Int32 {
+    /// Gives `contact` a slot, for the caller to fill in place: a card made first and then moved into the slot was
+    /// copied (each of its strings retained) and the original destroyed.
+    private func openSlot(for contact: ContactID) -> Int32 {
         let slot: Int32
         if let vacant = vacantSlots.popLast() {
             slot = vacant
@@ -351,7 +351,6 @@ public final class CallCardWriter {
             slot = Int32(cards.count)
             cards.append(.blank)
         }
-        withCard(slot, fill)
         openCards.insert(contact, slot)
         return slot
     }
@@ -475,9 +474,8 @@ public final class CallCardWriter {
             let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: id.rawValue)
             // Saved already: its next event reads it back, as any event of a card the writer does not hold.
             if sequence <= mayBeSavedThrough, try CallCard.fetch(cardID: cardID, db: batch.db) != nil { return true }
-            let slot = open(id) { card in
-                card.start(cardID: cardID, stream: stream, contact: id, submission: submission, sequence: sequence, at: at)
-            }
+            let slot = openSlot(for: id)
+            cards[Int(slot)].start(cardID: cardID, stream: stream, contact: id, submission: submission, sequence: sequence, at: at)
             markDirty(slot, sequence: sequence, at: at, &batch)
         case .queued(let id, _, _, _, _), .accepted(let id, _):
             return try update(id) { _ in }
@@ -581,7 +579,8 @@ public final class CallCardWriter {
             // A card read back is held open only once it changes: one that shows the event already, finished, would
             // stay open for good.
             guard sequence > saved.eventsThrough else { return .alreadySaved }
-            slot = open(contact) { $0 = saved }
+            slot = openSlot(for: contact)
+            cards[Int(slot)] = saved
         }
         withCard(slot) { card in
             change(&card)
