@@ -62,8 +62,8 @@ struct CallCard {
     }
 
     /// Makes this the card of a contact just received, by the event of sequence number `sequence` at `at`, in place:
-    /// the writer reuses the slots of finished cards (`CallCardWriter.open`). Blank first, so that nothing of the
-    /// card the slot held before is left.
+    /// the writer reuses the slots of finished cards (`CallCardWriter.openSlot(for:)`). Blank first, so that nothing
+    /// of the card the slot held before is left.
     mutating func start(
         cardID: Int64, stream: Int64, contact: ContactID, submission: ContactSubmission, sequence: UInt64, at: Int64
     ) {

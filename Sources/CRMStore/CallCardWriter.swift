@@ -355,7 +355,7 @@ public final class CallCardWriter {
         return slot
     }
 
-    /// Starts loading every line (seven) of the card in `slot` into the cache. A vacant slot was last written when
+    /// Starts loading the card in `slot` into the cache, line by line. A vacant slot was last written when
     /// its former card was saved, a write (5 ms) or more before, and a card about to be inserted was last read
     /// whole when its contact arrived; the daemon's other threads run in between. Moving new cards into their slots
     /// and copying cards out to bind them missed the cache on each line: 14 % of the store thread's perf samples at
@@ -570,9 +570,9 @@ public final class CallCardWriter {
         _ contact: ContactID, sequence: UInt64, at: Int64, _ batch: inout Batch, _ change: (inout CallCard) -> Void
     ) throws -> CardUpdate? {
         let slot: Int32
-        if let held = openCards[contact] {
-            guard sequence > withCard(held, { $0.eventsThrough }) else { return .alreadySaved }
-            slot = held
+        if let existing = openCards[contact] {
+            guard sequence > withCard(existing, { $0.eventsThrough }) else { return .alreadySaved }
+            slot = existing
         } else {
             let cardID = try CardKey.cardID(streamNumber: streamNumber, contact: contact.rawValue)
             guard let saved = try CallCard.fetch(cardID: cardID, db: batch.db) else { return nil }

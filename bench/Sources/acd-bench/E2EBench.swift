@@ -133,8 +133,10 @@ struct E2EBench: ParsableCommand {
         print(String(format: "CPU of the target's process per contact at %d/s: relay %.1f us, store off %.1f us, store on %.1f us (the store adds %.1f us, %.0f %%)",
                      sameRate, sameRateCPU[0], sameRateCPU[1], sameRateCPU[2], sameRateCPU[2] - sameRateCPU[1],
                      100 * (sameRateCPU[2] / max(0.001, sameRateCPU[1]) - 1)))
-        print(String(format: "CRM store off: %d contacts/s (store on costs %.0f%%); %@", Int(bare.maximum),
-                     100 * (1 - acdd.maximum / bare.maximum), crmCheck.text))
+        // Rounded once, so that this line and the JSON (and the summary of several runs) agree: printf's %.0f
+        // rounds a half to even, and 12.5 % printed 12 here and 13 there.
+        let costPercent = Int((100 * (1 - acdd.maximum / bare.maximum)).rounded())
+        print(String(format: "CRM store off: %d contacts/s (store on costs %d%%); %@", Int(bare.maximum), costPercent, crmCheck.text))
         print("daemon (CRM on run): \(String(format: "%.1f", usage.cpuSeconds)) CPU s, peak RSS \(Int(usage.peakMiB)) MiB")
         return [
             "contacts_per_sec": Int(acdd.maximum), "p50_us": us(half, 50), "p90_us": us(half, 90), "p99_us": us(half, 99),
@@ -147,7 +149,7 @@ struct E2EBench: ParsableCommand {
             "memory_latency_ns": [machineBefore.memoryNanoseconds, machineAfter.memoryNanoseconds],
             "crm_store": [
                 "on_contacts_per_sec": Int(acdd.maximum), "off_contacts_per_sec": Int(bare.maximum),
-                "cost_percent": Int((100 * (1 - acdd.maximum / bare.maximum)).rounded()),
+                "cost_percent": costPercent,
                 "call_cards": crmCheck.text, "call_cards_complete": crmCheck.complete,
             ],
             "same_rate": [
