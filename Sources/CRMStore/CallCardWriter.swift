@@ -259,8 +259,7 @@ public final class CallCardWriter {
                     try save(slot)
                 }
                 try insertNewCards(batch)
-                vacantSlots.append(contentsOf: finishedSlots)
-                finishedSlots.removeAll(keepingCapacity: true)
+                vacateFinishedSlots()
                 try batch.finish()
                 if let (sequence, _) = held.first { cursor.written = sequence - 1 }
                 if commit { try setCursor(cursor, db) }
@@ -339,6 +338,25 @@ public final class CallCardWriter {
         finishedSlots.removeAll(keepingCapacity: true)
         held.removeAll()
     }
+
+    /// The slots of the cards this write saved finished go to the next contacts. Once no card is open, the slots
+    /// themselves go if there are many: the array keeps the size of its busiest moment, 416 bytes a card, and a
+    /// burst of a million contacts open at once would otherwise keep 416 MB for good.
+    private func vacateFinishedSlots() {
+        vacantSlots.append(contentsOf: finishedSlots)
+        finishedSlots.removeAll(keepingCapacity: true)
+        // With no card open, every entry left among the held ones was stale and has been dropped.
+        if openCards.count == 0, held.isEmpty, cards.count > Self.slotsKeptWhenIdle {
+            cards = []
+            vacantSlots = []
+        }
+    }
+
+    /// Slots kept when no card is open: a quiet stream does not allocate its few cards' slots again and again.
+    static let slotsKeptWhenIdle = 1_024
+
+    /// How many slots the writer has, open or vacant.
+    var slotCount: Int { cards.count }
 
     /// Gives `contact` a slot, for the caller to fill in place: a card made first and then moved into the slot was
     /// copied (each of its strings retained) and the original destroyed.

@@ -217,6 +217,32 @@ import Testing
         try Self.expect(crm, toEqual: Self.reference(writes.flatMap { $0 }))
     }
 
+    /// A burst of contacts open at once takes as many slots; once every one has ended the slots are let go, and the
+    /// next contacts start from an empty array.
+    @Test func theSlotsOfABurstAreLetGoOnceEveryContactHasEnded() throws {
+        var engine = try RoutingEngine(rules: try RuleSetFixture.rules(), seed: 7)
+        let now = Instant(seconds: 1_800_000_000)
+        let (crm, writer) = try Self.following(holding: .standard)
+        let burst = CallCardWriter.slotsKeptWhenIdle + 500
+        // Nobody is logged in: every contact waits in the queue until it hangs up.
+        var arrivals: [Event] = []
+        for _ in 0..<burst { arrivals += engine.handle(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)), now: now) }
+        try writer.write(arrivals)
+        #expect(writer.slotCount == burst && writer.openCardCount == burst)
+
+        var hangUps: [Event] = []
+        for contact in 1...UInt64(burst - 1) { hangUps += engine.handle(.abandon(ContactID(contact)), now: now.adding(seconds: 1)) }
+        try writer.write(hangUps)
+        #expect(writer.slotCount == burst && writer.openCardCount == 1, "a contact still open keeps every slot")
+
+        try writer.write(engine.handle(.abandon(ContactID(UInt64(burst))), now: now.adding(seconds: 2)))
+        #expect(writer.slotCount == 0 && writer.openCardCount == 0 && !writer.hasHeldCards)
+        let next = engine.handle(.submit(ContactSubmission(tenant: "t", queue: "q", channel: .voice)), now: now.adding(seconds: 3))
+        try writer.write(next)
+        #expect(writer.slotCount == 1 && writer.openCardCount == 1)
+        #expect(try crm.rows("SELECT count(*) AS n FROM interactions WHERE outcome = 'abandoned'").first?["n"] == burst)
+    }
+
     /// Contacts ending in the reverse of the order they came: their cards still go into the table in the order of
     /// their keys, so that each new row is the table's last (SQLite then starts a new page for it instead of
     /// rebalancing the last ones).
