@@ -352,7 +352,8 @@ public final class CallCardWriter {
         }
     }
 
-    /// Slots kept when no card is open: a quiet stream does not allocate its few cards' slots again and again.
+    /// Up to this many slots stay when no card is open, so that a quiet stream does not allocate its few cards' slots
+    /// again and again.
     static let slotsKeptWhenIdle = 1_024
 
     /// How many slots the writer has, open or vacant.
