@@ -296,12 +296,12 @@ struct E2EBench: ParsableCommand {
         let answered = statistics.queues.reduce(0) { $0 + $1.answered }
         let cards = try CRMDatabase(path: crmPath).callCardCounts(stream: statistics.daemon.streamID, receivedSince: 0)
         let daemon = statistics.daemon
-        let complete = Int64(cards.answered) == answered && daemon.crmLostEvents == 0
-        let text = "\(cards.answered) answered call cards for \(answered) answered contacts\(Int64(cards.answered) == answered ? "" : " (MISMATCH)")"
+        let matched = Int64(cards.answered) == answered
+        let text = "\(cards.answered) answered call cards for \(answered) answered contacts\(matched ? "" : " (MISMATCH)")"
             + "; \(daemon.crmHandoffDropped) events not handed over (fetched again), \(daemon.crmLostEvents) lost"
             + "; intake paused \(daemon.crmIntakePauses) times for the store, \(daemon.crmIntakePausedMs) ms in all"
             + "; store competing \(daemon.crmStoreCompetingMs) ms in all"
-        return (text, complete)
+        return (text, matched && daemon.crmLostEvents == 0)
     }
 }
 
