@@ -85,6 +85,8 @@ public final class CallCardWriter {
     /// Whether some card may hold changes that are not saved.
     public var hasHeldCards: Bool { !held.isEmpty }
     private let texts = BindingArena()
+    /// The numbers of the names the cards hold (`call_cards` stores numbers).
+    private let names = CardNames()
     /// The cards without a row that the write in progress saves, by key and slot (`insertNewCards`); empty between
     /// writes.
     @exclusivity(unchecked) private var newCards: [(cardID: Int64, slot: Int32)] = []
@@ -187,7 +189,6 @@ public final class CallCardWriter {
         let lastFresh = lastSequence.flatMap { $0 > appliedThrough ? $0 : nil }
         precondition((lastFresh ?? 0) <= through, "event \(lastFresh ?? 0) is after \(through)")
         let newest = at ?? (lastFresh != nil ? events[events.count - 1].at.milliseconds : newestEventAt)
-        let stream = Int64(bitPattern: self.stream)
         var orphans = 0
         var cursor = Cursor(written: through, applied: through, updatedAt: newest)
         do {
@@ -214,7 +215,7 @@ public final class CallCardWriter {
                         let kindSlot = (UnsafeMutableRawPointer(slot) + Self.kindOffset).assumingMemoryBound(to: EventKind.self)
                         let kind = kindSlot.move()
                         kindSlot.initialize(to: .rulesReplaced(tenants: []))
-                        if try apply(consume kind, sequence: sequence, at: at, stream: stream, batch: &batch) == false {
+                        if try apply(consume kind, sequence: sequence, at: at, batch: &batch) == false {
                             orphans += 1
                         }
                         didWork(1)
@@ -323,6 +324,7 @@ public final class CallCardWriter {
     /// `writtenThrough` say once written again; the error names the events that were not written.
     private func rolledBack(_ error: any Error, writing through: UInt64) -> CRMError {
         forgetOpenCards()
+        names.forget()
         newCards.removeAll(keepingCapacity: true)
         uncommittedCursor = nil
         appliedThrough = writtenThrough
@@ -483,7 +485,7 @@ public final class CallCardWriter {
     /// switch over each borrowed one copied every event twice, about 2,000 instructions a contact (callgrind,
     /// `acd-bench crm`).
     private func apply(
-        _ kind: consuming EventKind, sequence: UInt64, at: Int64, stream: Int64, batch: inout Batch
+        _ kind: consuming EventKind, sequence: UInt64, at: Int64, batch: inout Batch
     ) throws -> Bool {
         func update(_ contact: ContactID, _ change: (inout CallCard) -> Void) throws -> Bool {
             try self.update(contact, sequence: sequence, at: at, &batch, change) != nil
@@ -494,7 +496,9 @@ public final class CallCardWriter {
             // Saved already: its next event reads it back, as any event of a card the writer does not hold.
             if sequence <= mayBeSavedThrough, try CallCard.fetch(cardID: cardID, db: batch.db) != nil { return true }
             let slot = openSlot(for: id)
-            cards[Int(slot)].start(cardID: cardID, stream: stream, contact: id, submission: submission, sequence: sequence, at: at)
+            // A failure rolls the write back, and every open card with it (`rolledBack`).
+            try cards[Int(slot)].start(
+                cardID: cardID, contact: id, submission: submission, sequence: sequence, at: at, names: names, db: batch.db)
             markDirty(slot, sequence: sequence, at: at, &batch)
         case .queued(let id, _, _, _, _), .accepted(let id, _):
             return try update(id) { _ in }
@@ -508,20 +512,23 @@ public final class CallCardWriter {
         case .offerTimedOut(let id, _):
             return try update(id) { $0.offersMissed += 1 }
         case .connected(let id, let agent, let queue, let wait):
+            let agentName = try names.number(for: agent.rawValue, db: batch.db)
+            let queueName = try names.number(for: queue, db: batch.db)
             guard let result = try self.update(id, sequence: sequence, at: at, &batch, { card in
                 card.answeredAt = at
-                card.agentID = agent.rawValue
-                card.queue = queue
+                card.agent = agentName
+                card.queue = queueName
                 card.waitMs = wait
             }) else { return false }
             if case .changed(let slot) = result, let customer = withCard(slot) { $0.customerID } {
                 try batch.remember(lastAgent: agent.rawValue, of: customer)
             }
         case .completed(let id, _, let talk, let outcome):
+            let outcomeName = try names.number(for: outcome.rawValue, db: batch.db)
             return try update(id) { card in
                 card.endedAt = at
                 card.talkMs = talk
-                card.outcome = outcome.rawValue
+                card.setOutcome(outcome, number: outcomeName)
             }
         case .wrapUpEnded(let id, _, let wrapUp):
             return try update(id) { card in
@@ -529,28 +536,33 @@ public final class CallCardWriter {
                 card.wrapUpMs = wrapUp
             }
         case .abandoned(let id, let queue, let wait, let outcome):
+            let queueName = try names.number(for: queue, db: batch.db)
+            let outcomeName = try names.number(for: outcome.rawValue, db: batch.db)
             return try update(id) { card in
                 card.endedAt = at
-                card.queue = queue
+                card.queue = queueName
                 card.waitMs = wait
-                card.outcome = outcome.rawValue
+                card.setOutcome(outcome, number: outcomeName)
             }
         case .overflowed(let id, _, let target):
+            let targetName = try names.number(for: target ?? "ivr", db: batch.db)
+            let outcomeName = target == nil ? try names.number(for: ContactOutcome.overflowedToIVR.rawValue, db: batch.db) : 0
             return try update(id) { card in
                 card.overflows += 1
-                card.overflowedTo = target ?? "ivr"
-                if let target {
-                    card.queue = target
+                card.overflowedTo = targetName
+                if target != nil {
+                    card.queue = targetName
                 } else {
                     card.endedAt = at
-                    card.outcome = ContactOutcome.overflowedToIVR.rawValue
+                    card.setOutcome(.overflowedToIVR, number: outcomeName)
                     card.waitMs = at - card.receivedAt
                 }
             }
         case .closed(let id, _, _):
+            let outcomeName = try names.number(for: ContactOutcome.closed.rawValue, db: batch.db)
             return try update(id) { card in
                 card.endedAt = at
-                card.outcome = ContactOutcome.closed.rawValue
+                card.setOutcome(.closed, number: outcomeName)
             }
         case .callbackRequested(let id, let number):
             return try update(id) { $0.callbackNumber = number }

@@ -384,6 +384,69 @@ final class TemporaryCRM {
         #expect(plan.contains { $0.contains("interactions_customer") }, "\(plan)")
     }
 
+    /// Cards of a v3 database, every column set in some and NULL in others: read through the `interactions` view
+    /// once migration v4 has moved them into `call_cards`, each row is what the v3 table held, column for column.
+    @Test func migrationV4KeepsEveryColumnOfEveryCard() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("crm-v3-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        _ = CRMDatabase.sqliteSetup
+        let v3 = try DatabaseQueue(path: path)
+        try CRMSchema.migrator.migrate(v3, upTo: "v3: the last event in each call card, and how far the store has applied")
+        let first: Int64 = 1 << 40, second: Int64 = 2 << 40
+        let before = try v3.write { db -> [Row] in
+            try db.execute(sql: """
+                INSERT INTO event_streams (number, stream_id) VALUES (1, -5), (2, 9223372036854775807);
+                INSERT INTO interactions VALUES
+                    (\(first + 1), -5, 1, 'ext-1', 't', 'voice', 'q', 'q-overflow-target-with-a-long-name', 'C-1', 'gold',
+                     'es', 3, '{"a":1}', '+15550001', 1764930000000, 1764930000100, 1764930000200, 1764930060200,
+                     1764930065200, 'agent-with-a-name-longer-than-fifteen-bytes', 200, 60000, 5000, 'completed', 2, 1, 0,
+                     1, 'q-overflow-target-with-a-long-name', 17),
+                    (\(first + 2), -5, 2, NULL, 't', 'chat', 'q', 'q', NULL, NULL, NULL, 0, NULL, NULL, 1764930001000,
+                     NULL, NULL, 1764930002000, NULL, NULL, 1000, NULL, NULL, 'abandoned', 0, 0, 0, 0, NULL, NULL),
+                    (\(second + 7), 9223372036854775807, 7, NULL, 'u', 'email', 'r', 'r', 'C-2', NULL, 'fr', 0, NULL,
+                     NULL, 1764930003000, 1764930003000, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 1, 0, NULL, 30);
+                """)
+            return try Row.fetchAll(db, sql: "SELECT * FROM interactions ORDER BY card_id")
+        }
+        try CRMSchema.migrator.migrate(v3)
+        let after = try v3.read { try Row.fetchAll($0, sql: "SELECT * FROM interactions ORDER BY card_id") }
+        #expect(after == before)
+        #expect(after.first?.columnNames.map { $0 } == before.first?.columnNames.map { $0 })
+        let names = try v3.read { try String.fetchAll($0, sql: "SELECT name FROM card_names ORDER BY name") }
+        #expect(names == ["abandoned", "agent-with-a-name-longer-than-fifteen-bytes", "chat", "completed", "email", "es",
+                          "fr", "gold", "q", "q-overflow-target-with-a-long-name", "r", "t", "u", "voice"])
+    }
+
+    /// Names take numbers from `card_names` once each, whatever string object carries them: short ones held in the
+    /// string itself and long ones in storage of their own, more names than the lookup has slots, so that they
+    /// collide in it; and after `forget` (a rollback) the numbers are read back, not made again.
+    @Test func everyNameKeepsOneNumber() throws {
+        let crm = try TemporaryCRM()
+        let names = CardNames()
+        let texts = (0..<600).map { $0 % 2 == 0 ? "n\($0)" : "a name longer than fifteen bytes, number \($0)" }
+        var first: [String: Int64] = [:]
+        try crm.database.pool.write { db in
+            for text in texts { first[text] = try names.number(for: text, db: db) }
+            // Equal strings in other storage, asked again in another order.
+            for text in texts.reversed() {
+                let number = try names.number(for: String(text.utf8.map { Character(UnicodeScalar($0)) }), db: db)
+                #expect(number == first[text])
+            }
+        }
+        #expect(Set(first.values).count == texts.count)
+        names.forget()
+        try crm.database.pool.write { db in
+            for text in texts {
+                let number = try names.number(for: text, db: db)
+                #expect(number == first[text])
+            }
+            let none = try names.numberIfAny(for: nil, db: db)
+            #expect(none == nil)
+        }
+        let stored = try crm.rows("SELECT id, name FROM card_names")
+        #expect(Dictionary(uniqueKeysWithValues: stored.map { ($0["name"] as String, $0["id"] as Int64) }) == first)
+    }
+
     /// The slots of the writer's open cards, in the engine's table from another module (`ContactIndex` keeps
     /// contacts that outlive its window there): thousands of random inserts, replacements and removals, dense ids as
     /// the engine gives them and sparse ones that collide; the table answers as a dictionary does after every step.

@@ -251,7 +251,7 @@ import Testing
         try crm.database.pool.write { db in
             try db.execute(sql: """
                 CREATE TABLE insert_order (card_id INTEGER NOT NULL);
-                CREATE TRIGGER insert_logged AFTER INSERT ON interactions BEGIN
+                CREATE TRIGGER insert_logged AFTER INSERT ON call_cards BEGIN
                     INSERT INTO insert_order VALUES (NEW.card_id);
                 END;
                 """)
@@ -296,7 +296,7 @@ import Testing
         let written = writer.writtenThrough
         #expect(try crm.rows(Self.cards).count == 1)
         try crm.database.pool.write { db in
-            try db.execute(sql: "CREATE TRIGGER no_update BEFORE UPDATE ON interactions BEGIN SELECT RAISE(ABORT, 'refused'); END")
+            try db.execute(sql: "CREATE TRIGGER no_update BEFORE UPDATE ON call_cards BEGIN SELECT RAISE(ABORT, 'refused'); END")
         }
         // The second contact's card comes first in the write, the first contact's update after it, and fails.
         let rest = Array(events[secondReceived...])

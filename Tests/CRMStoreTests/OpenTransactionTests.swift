@@ -126,17 +126,14 @@ import Testing
         // A row already at the card's key, as another writer of the same run would have left it.
         let cardID = try CardKey.cardID(streamNumber: 1, contact: contact.rawValue)
         try crm.database.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO interactions (card_id, stream_id, contact_id, tenant, channel, first_queue, queue, received_at)
-                VALUES (?, 42, ?, 't', 'voice', 'q', 'q', 0)
-                """, arguments: [cardID, Int64(contact.rawValue)])
+            try db.execute(sql: "INSERT INTO call_cards (card_id, received_at) VALUES (?, 0)", arguments: [cardID])
         }
         Self.expectTakenBack(writer, to: events[split - 1].sequence) {
             try writer.write(Array(events[split...]), commit: false)
         }
         #expect(try crm.rows(Self.everything).count == committed.count + 1)
 
-        try crm.database.pool.write { try $0.execute(sql: "DELETE FROM interactions WHERE card_id = ?", arguments: [cardID]) }
+        try crm.database.pool.write { try $0.execute(sql: "DELETE FROM call_cards WHERE card_id = ?", arguments: [cardID]) }
         try writer.write(Array(events[split...]))
         try Self.expect(crm, toEqual: reference)
     }
