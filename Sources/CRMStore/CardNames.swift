@@ -1,28 +1,32 @@
 import GRDB
 
 /// The numbers `call_cards` stores for the names a call card holds (tenants, channels, queues, tiers, languages,
-/// agents, outcomes): each name's row in `card_names`, added the first time a card holds it. Looked up about seven
-/// times a contact, so the last number each of 256 slots saw answers first, found by the string's two words: a
-/// `Dictionary` hashes the whole string with SipHash, about 150 instructions a lookup. A slot keeps its string, so
-/// that a string object it names is never freed and its address given to another string while the slot holds it.
-/// Used by the store's thread alone.
+/// agents, outcomes): each name's row in `card_names`, added the first time a card holds it. Looked up about six
+/// times a contact, so the last number each of 1,024 slots saw answers first, found by the string's two words (a
+/// short string's bytes, or a long one's length and storage): a `Dictionary` hashes the whole string with SipHash,
+/// about 250 instructions a lookup. A slot keeps its string, so that a string object it names is never freed and its
+/// address given to another string while the slot holds it. Used by the store's thread alone.
 final class CardNames {
-    private struct Slot {
-        var words: (UInt64, UInt64)
-        var name: String
-        var number: Int64
-    }
-
-    @exclusivity(unchecked) private var slots = [Slot?](repeating: nil, count: 256)
+    private static let slotBits = 10
+    /// Each slot's string's two words, number, and string; a slot no name has taken holds two zero words, which no
+    /// string has (an empty one is marked as such in its second word).
+    @exclusivity(unchecked) private var slotWords = [(UInt64, UInt64)](repeating: (0, 0), count: 1 << slotBits)
+    @exclusivity(unchecked) private var slotNumbers = [Int64](repeating: 0, count: 1 << slotBits)
+    @exclusivity(unchecked) private var slotNames = [String](repeating: "", count: 1 << slotBits)
     @exclusivity(unchecked) private var numbers: [String: Int64] = [:]
 
     /// `name`'s number, added to `card_names` in `db`'s transaction if it has none.
     func number(for name: String, db: Database) throws -> Int64 {
         let words = unsafeBitCast(name, to: (UInt64, UInt64).self)
-        let index = Int(truncatingIfNeeded: (words.0 ^ (words.1 &* 0x9E37_79B9_7F4A_7C15)) >> 56)
-        if let slot = slots[index], slot.words == words { return slot.number }
+        // Both words mixed: names of one length differ only in the first, and agents' numbered names only in a
+        // few bytes of either.
+        let mixed = (words.0 &* 0x9E37_79B9_7F4A_7C15 ^ words.1) &* 0xC2B2_AE3D_27D4_EB4F
+        let index = Int(truncatingIfNeeded: mixed >> (64 - Self.slotBits))
+        if slotWords[index] == words { return slotNumbers[index] }
         let number = try numbers[name] ?? added(name, db: db)
-        slots[index] = Slot(words: words, name: name, number: number)
+        slotWords[index] = words
+        slotNumbers[index] = number
+        slotNames[index] = name
         return number
     }
 
@@ -35,7 +39,7 @@ final class CardNames {
     /// After a rollback: the numbers added in the transaction are gone with it.
     func forget() {
         numbers.removeAll()
-        slots = [Slot?](repeating: nil, count: slots.count)
+        slotWords = [(UInt64, UInt64)](repeating: (0, 0), count: slotWords.count)
     }
 
     private func added(_ name: String, db: Database) throws -> Int64 {
