@@ -546,16 +546,17 @@ public final class CallCardWriter {
             }
         case .overflowed(let id, _, let target):
             let targetName = try names.number(for: target ?? "ivr", db: batch.db)
-            let outcomeName = target == nil ? try names.number(for: ContactOutcome.overflowedToIVR.rawValue, db: batch.db) : 0
+            // Overflowed to the IVR, the contact ends here.
+            let endedInIVR = try target == nil ? names.number(for: ContactOutcome.overflowedToIVR.rawValue, db: batch.db) : nil
             return try update(id) { card in
                 card.overflows += 1
                 card.overflowedTo = targetName
-                if target != nil {
-                    card.queue = targetName
-                } else {
+                if let endedInIVR {
                     card.endedAt = at
-                    card.setOutcome(.overflowedToIVR, number: outcomeName)
+                    card.setOutcome(.overflowedToIVR, number: endedInIVR)
                     card.waitMs = at - card.receivedAt
+                } else {
+                    card.queue = targetName
                 }
             }
         case .closed(let id, _, _):
