@@ -170,10 +170,11 @@ enum CRMSchema {
                 """)
         }
         migrator.registerMigration("v4: call cards stored compactly, read through the interactions view") { db in
-            // SQLite's part of writing a card was 60 % of the store's CPU, and it grows with the bytes and columns
-            // of the row (`bench/row-layouts.sh`: 10,716 instructions a row for the v3 table, 8,092 for this one;
-            // 149 bytes of the database a card, 81). So `call_cards` keeps names as numbers into `card_names` (they
-            // take few values: tenants, channels, queues, tiers, languages, agents, outcomes), times after
+            // SQLite's part of writing a card was half of the store's instructions (more of its CPU, with the
+            // kernel's share of the pages written), and it grows with the bytes and columns of the row
+            // (`bench/row-layouts.sh`: 10,716 instructions a row for the v3 table, 8,092 for this one; 149 bytes of
+            // the database a card, 81). So `call_cards` keeps names as numbers into `card_names` (they take few
+            // values: tenants, channels, queues, tiers, languages, agents, outcomes), times after
             // `received_at` as milliseconds after it, no `stream_id` or `contact_id` (both are in `card_id`), and no
             // declared types or NOT NULL (each is a check on every row inserted; only the store writes the table).
             // `interactions`, a view, shows every card with the columns and values the v3 table had.
