@@ -39,7 +39,7 @@ static char agentNames[200][16];
 #define ONCE_TEXT(k, v) if (first) sqlite3_bind_text(s, base + (k), (v), -1, SQLITE_STATIC)
 #define ONCE_NULL(k) if (first) sqlite3_bind_null(s, base + (k))
 
-// The 30 columns of `interactions` in the order `CallCard.insertSQL` names them.
+// The 30 columns of the v3 `interactions` table, in its order.
 static void bindCurrent(sqlite3_stmt *s, int base, const Card *c, int first) {
     long long t = c->receivedAt;
     INT(1, c->cardID); ONCE_INT(2, 7361929364512345678LL); INT(3, c->cardID & 0xFFFFFFFF); ONCE_NULL(4);
