@@ -62,12 +62,20 @@ extension CRMDatabase {
     public func callCardCounts(stream: UInt64, receivedSince: Int64) throws(CRMError) -> CallCardCounts {
         try read { db in
             let id = Int64(bitPattern: stream)
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS cards, count(answered_at) AS answered,
-                       coalesce(sum(outcome = 'abandoned'), 0) AS abandoned,
-                       coalesce(sum(CASE WHEN answered_at IS NOT NULL THEN wait_ms END), 0) AS answered_wait_ms
-                FROM interactions WHERE stream_id = ? AND received_at >= ?
-                """, arguments: [id, receivedSince])
+            // The run's cards are one range of keys (`CardKey`) in `call_cards`. Read through the view, each card's
+            // `stream_id` and `outcome` were looked up by number: 1.7 s for a million cards against 0.6 s.
+            let number = try Int64.fetchOne(db, sql: "SELECT number FROM event_streams WHERE stream_id = ?", arguments: [id])
+            let row = try number.flatMap { number in
+                try Row.fetchOne(db, sql: """
+                    SELECT count(*) AS cards, count(answered_after) AS answered,
+                           coalesce(sum(outcome_name = (SELECT id FROM card_names WHERE name = 'abandoned')), 0) AS abandoned,
+                           coalesce(sum(CASE WHEN answered_after IS NOT NULL THEN wait_ms END), 0) AS answered_wait_ms
+                    FROM call_cards WHERE card_id BETWEEN ? AND ? AND received_at >= ?
+                    """, arguments: [
+                        try CardKey.cardID(streamNumber: number, contact: 0),
+                        try CardKey.cardID(streamNumber: number, contact: CardKey.contactLimit - 1), receivedSince,
+                    ])
+            }
             let written = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM event_cursor WHERE stream_id = ?", arguments: [id]) ?? 0
             return CallCardCounts(
                 cards: row?["cards"] ?? 0, answered: row?["answered"] ?? 0, abandoned: row?["abandoned"] ?? 0,
