@@ -77,11 +77,10 @@ struct CallCard {
         channel = try names.number(for: submission.channel.description, db: db)
         firstQueue = try names.number(for: submission.queue, db: db)
         queue = firstQueue
-        // Read once: each read of a submission's field copies it out of the submission's storage.
-        let profile = submission.profile
-        customerID = profile.customerID
-        customerTier = try names.numberIfAny(for: profile.tier, db: db)
-        language = try names.numberIfAny(for: profile.language, db: db)
+        // The submission's getters are inlinable: each of these takes its one field out of the shared storage.
+        customerID = submission.profile.customerID
+        customerTier = try names.numberIfAny(for: submission.profile.tier, db: db)
+        language = try names.numberIfAny(for: submission.profile.language, db: db)
         priority = Int32(clamping: submission.priority)
         ivrData = submission.ivrData.isEmpty ? nil : IVRDataJSON.encode(submission.ivrData)
         callbackNumber = submission.callbackNumber

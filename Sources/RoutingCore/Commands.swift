@@ -28,24 +28,28 @@ public struct CustomerProfile: Sendable, Hashable {
 /// nine fields (strings, two dictionaries, a profile) at each of those was a tenth of a routing cycle's
 /// instructions (callgrind, bench/README.md). Changing a field replaces the box; other copies are untouched.
 public struct ContactSubmission: Sendable, Hashable {
-    private struct Fields: Sendable, Hashable {
-        var tenant: String
-        var queue: String
-        var channel: Channel
-        var profile: CustomerProfile
-        var requiredSkills: [String: Int]
-        var priority: Int
-        var ivrData: [String: String]
-        var callbackNumber: String?
-        var externalID: String?
+    // The getters are inlinable, so that a reader in another module (the CRM store's writer, at every contact)
+    // takes one field out of the box, not a call and a copy of the whole profile for each.
+    @usableFromInline
+    struct Fields: Sendable, Hashable {
+        @usableFromInline var tenant: String
+        @usableFromInline var queue: String
+        @usableFromInline var channel: Channel
+        @usableFromInline var profile: CustomerProfile
+        @usableFromInline var requiredSkills: [String: Int]
+        @usableFromInline var priority: Int
+        @usableFromInline var ivrData: [String: String]
+        @usableFromInline var callbackNumber: String?
+        @usableFromInline var externalID: String?
     }
 
-    private final class Box: Sendable {
-        let fields: Fields
+    @usableFromInline
+    final class Box: Sendable {
+        @usableFromInline let fields: Fields
         init(_ fields: Fields) { self.fields = fields }
     }
 
-    private var box: Box
+    @usableFromInline var box: Box
 
     public init(
         tenant: String, queue: String, channel: Channel, profile: CustomerProfile = .unknownCaller,
@@ -64,41 +68,41 @@ public struct ContactSubmission: Sendable, Hashable {
     }
 
     public var tenant: String {
-        get { box.fields.tenant }
+        @inlinable get { box.fields.tenant }
         set { change { $0.tenant = newValue } }
     }
     public var queue: String {
-        get { box.fields.queue }
+        @inlinable get { box.fields.queue }
         set { change { $0.queue = newValue } }
     }
     public var channel: Channel {
-        get { box.fields.channel }
+        @inlinable get { box.fields.channel }
         set { change { $0.channel = newValue } }
     }
     public var profile: CustomerProfile {
-        get { box.fields.profile }
+        @inlinable get { box.fields.profile }
         set { change { $0.profile = newValue } }
     }
     /// Skills this contact needs beyond the queue's (e.g. a language picked in the IVR); never relaxed.
     public var requiredSkills: [String: Int] {
-        get { box.fields.requiredSkills }
+        @inlinable get { box.fields.requiredSkills }
         set { change { $0.requiredSkills = newValue } }
     }
     public var priority: Int {
-        get { box.fields.priority }
+        @inlinable get { box.fields.priority }
         set { change { $0.priority = newValue } }
     }
     public var ivrData: [String: String] {
-        get { box.fields.ivrData }
+        @inlinable get { box.fields.ivrData }
         set { change { $0.ivrData = newValue } }
     }
     public var callbackNumber: String? {
-        get { box.fields.callbackNumber }
+        @inlinable get { box.fields.callbackNumber }
         set { change { $0.callbackNumber = newValue } }
     }
     /// The telephony side's own id for the contact (call id, chat session); carried to the call card.
     public var externalID: String? {
-        get { box.fields.externalID }
+        @inlinable get { box.fields.externalID }
         set { change { $0.externalID = newValue } }
     }
 
