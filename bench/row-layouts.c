@@ -114,6 +114,14 @@ static const Layout layouts[] = {
      " agent_name, wait_ms, talk_ms, wrap_up_ms, outcome_name, offers, offers_declined, offers_missed, overflows,"
      " overflowed_to_name, events_through);" INDEXES,
      28, bindCompact},
+    {"no-time-index", "compact without its index on received_at: what that index costs",
+     "CREATE TABLE interactions (card_id INTEGER PRIMARY KEY, external_id, tenant_name, channel_name,"
+     " first_queue_name, queue_name, customer_id, customer_tier_name, language_name, priority, ivr_data,"
+     " callback_number, received_at, first_offered_after, answered_after, ended_after, wrap_up_ended_after,"
+     " agent_name, wait_ms, talk_ms, wrap_up_ms, outcome_name, offers, offers_declined, offers_missed, overflows,"
+     " overflowed_to_name, events_through);"
+     " CREATE INDEX interactions_customer ON interactions(customer_id, received_at) WHERE customer_id IS NOT NULL;",
+     28, bindCompact},
     {"narrow", "compact-typed, the rarely set columns in one text column",
      "CREATE TABLE interactions (card_id INTEGER PRIMARY KEY, tenant_channel INTEGER, first_queue INTEGER,"
      " queue INTEGER, customer_id TEXT, priority INTEGER, received_at INTEGER, first_offered_in INTEGER,"

@@ -97,7 +97,7 @@ public final class CallCardWriter {
     /// pacer's limit, for a clock read each. New cards are inserted at the end of the write, and the pacer asked
     /// after each statement, one row or sixteen. The store changes the pacer with its priority
     /// (`CRMStoreFollower`).
-    var pacer: WorkPacer
+    @exclusivity(unchecked) var pacer: WorkPacer
     static let pacingCheckInterval = 16
     static let cardSaveWork = 10
 
@@ -209,11 +209,8 @@ public final class CallCardWriter {
                         let sequence = slot.pointee.sequence
                         guard sequence > appliedThrough else { continue }
                         // Left for the array to destroy: moved out and applied, each cost about a hundred
-                        // instructions for nothing, five to six times a contact.
-                        if Self.changesNoRow(slot.pointee.kind) {
-                            didWork(1)
-                            continue
-                        }
+                        // instructions for nothing, six times an answered contact.
+                        if Self.changesNoRow(slot.pointee.kind) { continue }
                         let at = slot.pointee.at.milliseconds
                         // The kind is moved out, and one without a payload left in its place for the array to
                         // destroy: moved out as a whole event, and its kind passed on, each event was still
