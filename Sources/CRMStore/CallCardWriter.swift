@@ -58,14 +58,15 @@ public final class CallCardWriter {
     @exclusivity(unchecked) private var newestEventAt: Int64 = 0
     /// What the open transaction will set the cursor to; nil when none is open.
     @exclusivity(unchecked) private var uncommittedCursor: Cursor?
-    /// Events that named a contact whose card was never started (its `received` event came before the cursor of
-    /// a run the store joined late). Counted, not written.
+    /// Events of the kinds it applies that named a contact whose card was never started (its `received` event came
+    /// before the cursor of a run the store joined late). Counted, not written.
     @exclusivity(unchecked) public private(set) var orphanEvents = 0
 
     /// The slot in `cards` of each contact still in progress, so that each event does not read its card back.
-    /// Looked up about eleven times per contact: a `Dictionary`'s seeded SipHash cost 2,500 instructions per contact
-    /// (callgrind on `acd-bench crm --anonymous`), and a hash table, even an unseeded one, a cache miss per event in
-    /// the daemon (`ContactIndex`).
+    /// Looked up at every event after `received` that changes a card, four times an answered contact (ten, every
+    /// event, until session 38): a `Dictionary`'s seeded SipHash cost 2,500 instructions per contact then (callgrind
+    /// on `acd-bench crm --anonymous`), and a hash table, even an unseeded one, a cache miss per event in the daemon
+    /// (`ContactIndex`).
     @exclusivity(unchecked) private var openCards = ContactIndex<Int32>()
     /// The cards of contacts in progress, as values in slots, changed in place (`withCard`). As objects, each card
     /// was retained and released twice around every event applied to it, and allocated and freed once: retains and
