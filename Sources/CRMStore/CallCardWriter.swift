@@ -194,7 +194,10 @@ public final class CallCardWriter {
         var cursor = Cursor(written: through, applied: through, updatedAt: newest)
         do {
             try inTransaction { db in
-                var batch = try Batch(db, texts: texts)
+                let statements = try self.statements ?? Statements(db, texts: texts)
+                self.statements = statements
+                statements.reuse(texts)
+                var batch = Batch(db, statements: statements)
                 pacer.startRun()
                 var workSinceCheck = 0
                 func didWork(_ units: Int) {
@@ -453,7 +456,38 @@ public final class CallCardWriter {
         for (_, slot) in newCards { cards[Int(slot)].isSaved = true }
     }
 
-    /// What one transaction works with: its statements, looked up once, and the cards it changed.
+    /// The writer's hot statements, prepared once on its connection and kept with what each has bound. Looked up
+    /// again at every write (GRDB's cache hashes the text, four kilobytes for `insertManySQL`), each with a fresh
+    /// record of its bindings, they cost about 74,000 instructions a write: 400 a contact at 30,000 contacts/s, where
+    /// a take of 5 ms brings 150 (callgrind, `acd-bench crm`; bench/README.md, session 38). SQLite keeps a statement's
+    /// bindings from one run to the next, and re-prepares it itself if the schema changes.
+    private struct Statements {
+        let insertCard: DirectStatement
+        let insertCards: DirectStatement
+        let updateCard: DirectStatement
+        let rememberLastAgent: DirectStatement
+
+        init(_ db: Database, texts: BindingArena) throws {
+            insertCard = try DirectStatement(db, sql: CallCardWriter.insertOneSQL, texts: texts)
+            insertCards = try DirectStatement(db, sql: CallCardWriter.insertManySQL, texts: texts)
+            updateCard = try DirectStatement(db, sql: CallCard.updateSQL, texts: texts)
+            rememberLastAgent = try DirectStatement(
+                db, sql: "UPDATE customers SET last_agent_id = ?1, revision = ?3 WHERE id = ?2 AND last_agent_id IS NOT ?1",
+                texts: texts)
+        }
+
+        /// `texts` starts again: the texts bound so far are about to be overwritten, so each is bound again before
+        /// its statement next runs.
+        func reuse(_ texts: BindingArena) {
+            texts.reset()
+            for statement in [insertCard, insertCards, updateCard, rememberLastAgent] { statement.forgetTexts() }
+        }
+    }
+
+    /// The statements, once a write has prepared them.
+    @exclusivity(unchecked) private var statements: Statements?
+
+    /// What one transaction works with: its statements and the cards it changed.
     private struct Batch {
         let db: Database
         let insertCard: DirectStatement
@@ -467,16 +501,12 @@ public final class CallCardWriter {
         /// two more statements per call.
         var customersRevision: (value: Int64, given: Bool)?
 
-        /// The statements start knowing none of their bindings, so `texts` may be reused from here on.
-        init(_ db: Database, texts: BindingArena) throws {
+        init(_ db: Database, statements: Statements) {
             self.db = db
-            texts.reset()
-            insertCard = try DirectStatement(db, sql: CallCardWriter.insertOneSQL, texts: texts)
-            insertCards = try DirectStatement(db, sql: CallCardWriter.insertManySQL, texts: texts)
-            updateCard = try DirectStatement(db, sql: CallCard.updateSQL, texts: texts)
-            rememberLastAgent = try DirectStatement(
-                db, sql: "UPDATE customers SET last_agent_id = ?1, revision = ?3 WHERE id = ?2 AND last_agent_id IS NOT ?1",
-                texts: texts)
+            insertCard = statements.insertCard
+            insertCards = statements.insertCards
+            updateCard = statements.updateCard
+            rememberLastAgent = statements.rememberLastAgent
         }
 
         mutating func remember(lastAgent agent: String, of customer: String) throws {
@@ -534,7 +564,7 @@ public final class CallCardWriter {
                 card.queue = queueName
                 card.waitMs = wait
             }) else { return false }
-            if case .changed(let slot) = result, let customer = withCard(slot) { $0.customerID } {
+            if case .changed(let slot) = result, let customer = withCard(slot, { $0.customerID }) {
                 try batch.remember(lastAgent: agent.rawValue, of: customer)
             }
         case .completed(let id, _, let talk, let outcome):

@@ -3,7 +3,8 @@ import GRDBSQLite
 
 /// One of the store's hot statements, bound value by value through the SQLite C API. GRDB's `StatementArguments`
 /// boxes every value in an existential and copies the array twice before binding: for the 28 columns of a call card
-/// that cost more than SQLite's own insert (callgrind, `acd-bench crm`). Looked up once per write of the store.
+/// that cost more than SQLite's own insert (callgrind, `acd-bench crm`). Prepared once for the writer that uses it,
+/// and its alone: what it has bound is known only to it (`CallCardWriter.Statements`).
 ///
 /// A value equal to the one its parameter already holds is not bound again: SQLite keeps bindings from one run to
 /// the next, and most of a call card's columns (its tenant, channel and queues, its counters, the columns still
@@ -14,9 +15,9 @@ struct DirectStatement {
     private let texts: BindingArena
     private let bound: BoundValues
 
-    /// `texts` keeps the bytes of bound text for as long as this value is used; it must not be reset meanwhile.
+    /// `texts` keeps the bytes of bound text; when it is reset, `forgetTexts()` must be called before the next run.
     init(_ db: Database, sql: String, texts: BindingArena) throws {
-        statement = try db.cachedStatement(sql: sql)
+        statement = try db.makeStatement(sql: sql)
         self.texts = texts
         bound = BoundValues(count: Int(sqlite3_bind_parameter_count(statement.sqliteStatement)))
     }
@@ -49,15 +50,21 @@ struct DirectStatement {
         bind(Int64(value), at: index)
     }
 
+    /// The bound texts' bytes are about to be reused (`BindingArena.reset`): each text is bound again before the
+    /// next run.
+    func forgetTexts() {
+        bound.forgetTexts()
+    }
+
     /// Runs the statement to its end and resets it for the next binding; returns the number of rows it changed.
     @discardableResult
     func run() throws -> Int {
         let code = sqlite3_step(handle)
         let changes = code == SQLITE_DONE ? Int(sqlite3_changes(sqlite3_db_handle(handle))) : 0
         let message = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
-        // The bindings stay for the next run, which binds only what differs. Once this value is gone they point at
-        // arena bytes about to be reused: SQLite reads a binding only when the statement steps, and the next
-        // `DirectStatement` of the same text starts knowing none of them, so it binds each before its first run.
+        // The bindings stay for the next run, which binds only what differs. Once the arena is reset, the texts
+        // among them point at bytes about to be reused: SQLite reads a binding only when the statement steps, and
+        // `forgetTexts` has each bound again before then.
         sqlite3_reset(handle)
         guard let message else { return changes }
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
@@ -92,6 +99,11 @@ private final class BoundValues {
         integers.deallocate()
         texts.deinitialize(count: count)
         texts.deallocate()
+    }
+
+    /// Every parameter holding a text is taken as unbound, so that the next value is bound whatever it is.
+    func forgetTexts() {
+        for slot in 0..<count where kinds[slot] == .text { kinds[slot] = .unbound }
     }
 
     /// Each notes that parameter `index` (1-based) holds the value; false if it held it already.

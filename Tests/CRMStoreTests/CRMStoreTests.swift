@@ -185,6 +185,28 @@ final class TemporaryCRM {
         #expect(pauses.withLock { $0 } == 300 / CallCardWriter.pacingCheckInterval + insertStatements)
     }
 
+    /// The writer keeps its statements and what they have bound from one write to the next, but not the bytes of
+    /// the texts: a text equal to the one its parameter held in the last write is bound again, from this write's
+    /// bytes. Taken as bound still, the second card's external id would read the bytes its customer id was just
+    /// copied to.
+    @Test func aTextBoundInTheLastWriteIsBoundAgainFromThisOnesBytes() throws {
+        let crm = try TemporaryCRM()
+        let writer = CallCardWriter(database: crm.database)
+        _ = try writer.follow(stream: 8)
+        let queue = QueueRules(name: "q", channel: .voice, skills: ["general": 1])
+        var engine = try RoutingEngine(rules: RuleSet(tenants: [TenantRules(name: "t", skills: ["general"], queues: [queue])]), seed: 1)
+        for (n, customer) in [nil, "customer-2"].enumerated() {
+            try writer.write(engine.handle(
+                .submit(ContactSubmission(
+                    tenant: "t", queue: "q", channel: .voice, profile: CustomerProfile(customerID: customer),
+                    externalID: "external-1")),
+                now: Instant(seconds: 1_800_000_000 + Double(n))))
+        }
+        let rows = try crm.rows("SELECT external_id, customer_id FROM interactions ORDER BY contact_id")
+        #expect(rows.map { $0["external_id"] as String? } == ["external-1", "external-1"])
+        #expect(rows.map { $0["customer_id"] as String? } == [nil, "customer-2"])
+    }
+
     @Test func ivrDataIsStoredAsJSONWithSortedKeysWhateverItHolds() throws {
         let crm = try TemporaryCRM()
         let writer = CallCardWriter(database: crm.database)
