@@ -317,13 +317,14 @@ public final class CallCardWriter {
         }
     }
 
-    /// Sets the cursor and commits the transaction.
+    /// Sets the cursor and commits the transaction. The statement is GRDB's cached one: prepared at each commit, it
+    /// cost 94,000 instructions (callgrind, `acd-bench crm`), about 70 a contact at 50,000 contacts/s.
     private func setCursor(_ cursor: Cursor, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO event_cursor (stream_id, last_sequence, applied_sequence, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT(stream_id) DO UPDATE SET last_sequence = excluded.last_sequence,
                 applied_sequence = excluded.applied_sequence, updated_at = excluded.updated_at
-            """, arguments: [Int64(bitPattern: stream), Int64(cursor.written), Int64(cursor.applied), cursor.updatedAt])
+            """).execute(arguments: [Int64(bitPattern: stream), Int64(cursor.written), Int64(cursor.applied), cursor.updatedAt])
         try db.commit()
     }
 
@@ -522,7 +523,7 @@ public final class CallCardWriter {
         /// Publishes the revision the changed customers got, so that the profile cache fetches them.
         func finish() throws {
             guard let customersRevision, customersRevision.given else { return }
-            try db.execute(sql: "UPDATE crm_revision SET value = ?", arguments: [customersRevision.value])
+            try db.cachedStatement(sql: "UPDATE crm_revision SET value = ?").execute(arguments: [customersRevision.value])
         }
     }
 
