@@ -459,9 +459,9 @@ public final class CallCardWriter {
 
     /// The writer's hot statements, prepared once on its connection and kept with what each has bound. Looked up
     /// again at every write (GRDB's cache hashes the text, four kilobytes for `insertManySQL`), each with a fresh
-    /// record of its bindings, they cost about 74,000 instructions a write: 400 a contact at 30,000 contacts/s, where
-    /// a take of 5 ms brings 150 (callgrind, `acd-bench crm`; bench/README.md, session 38). SQLite keeps a statement's
-    /// bindings from one run to the next, and re-prepares it itself if the schema changes.
+    /// record of its bindings, they cost about 74,000 instructions a write (callgrind, `acd-bench crm`; bench/README.md,
+    /// session 38): by that count 500 a contact at 30,000 contacts/s, where a take of 5 ms brings 150. SQLite keeps a
+    /// statement's bindings from one run to the next, and re-prepares it itself if the schema changes.
     private struct Statements {
         let insertCard: DirectStatement
         let insertCards: DirectStatement
