@@ -1,7 +1,8 @@
 #!/bin/bash
 # SQLite alone inserting call cards laid out as `interactions` is and as it could be (bench/row-layouts.c): CPU per
 # row, pages, bytes per row. Needs gcc and libsqlite3-dev; builds nothing of the package.
-#   bench/row-layouts.sh [rows, default 400000] [layout...]      layouts: current untyped auto-key compact-typed compact no-time-index narrow
+#   bench/row-layouts.sh [rows, default 400000] [layout...]
+#     layouts: current untyped auto-key compact-typed compact no-time-index narrow
 #   ROW_LAYOUTS_CALLGRIND=1 bench/row-layouts.sh 100000 current   the same under callgrind: instructions per row
 set -euo pipefail
 cd "$(dirname "$0")/.."

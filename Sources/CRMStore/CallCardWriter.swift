@@ -324,7 +324,8 @@ public final class CallCardWriter {
             INSERT INTO event_cursor (stream_id, last_sequence, applied_sequence, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT(stream_id) DO UPDATE SET last_sequence = excluded.last_sequence,
                 applied_sequence = excluded.applied_sequence, updated_at = excluded.updated_at
-            """).execute(arguments: [Int64(bitPattern: stream), Int64(cursor.written), Int64(cursor.applied), cursor.updatedAt])
+            """).execute(
+                arguments: [Int64(bitPattern: stream), Int64(cursor.written), Int64(cursor.applied), cursor.updatedAt])
         try db.commit()
     }
 
@@ -459,9 +460,10 @@ public final class CallCardWriter {
 
     /// The writer's hot statements, prepared once on its connection and kept with what each has bound. Looked up
     /// again at every write (GRDB's cache hashes the text, four kilobytes for `insertManySQL`), each with a fresh
-    /// record of its bindings, they cost about 74,000 instructions a write (callgrind, `acd-bench crm`; bench/README.md,
-    /// session 38): by that count 500 a contact at 30,000 contacts/s, where a take of 5 ms brings 150. SQLite keeps a
-    /// statement's bindings from one run to the next, and re-prepares it itself if the schema changes.
+    /// record of its bindings, they cost about 74,000 instructions a write (callgrind, `acd-bench crm`;
+    /// bench/README.md, session 38): by that count 500 a contact at 30,000 contacts/s, where a take of 5 ms brings
+    /// 150. SQLite keeps a statement's bindings from one run to the next, and re-prepares it itself if the schema
+    /// changes.
     private struct Statements {
         let insertCard: DirectStatement
         let insertCards: DirectStatement
@@ -523,7 +525,8 @@ public final class CallCardWriter {
         /// Publishes the revision the changed customers got, so that the profile cache fetches them.
         func finish() throws {
             guard let customersRevision, customersRevision.given else { return }
-            try db.cachedStatement(sql: "UPDATE crm_revision SET value = ?").execute(arguments: [customersRevision.value])
+            try db.cachedStatement(sql: "UPDATE crm_revision SET value = ?")
+                .execute(arguments: [customersRevision.value])
         }
     }
 
