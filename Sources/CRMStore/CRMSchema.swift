@@ -178,7 +178,6 @@ enum CRMSchema {
             // `received_at` as milliseconds after it, no `stream_id` or `contact_id` (both are in `card_id`), and no
             // declared types or NOT NULL (each is a check on every row inserted; only the store writes the table).
             // `interactions`, a view, shows every card with the columns and values the v3 table had.
-            let contactMask = CardKey.contactLimit - 1
             let names = ["tenant", "channel", "first_queue", "queue", "customer_tier", "language", "agent_id", "outcome",
                          "overflowed_to"]
             try db.execute(sql: """
@@ -209,7 +208,7 @@ enum CRMSchema {
                 CREATE VIEW interactions AS SELECT
                     card_id,
                     (SELECT stream_id FROM event_streams WHERE number = card_id >> \(CardKey.contactBits)) AS stream_id,
-                    card_id & \(contactMask) AS contact_id,
+                    card_id & \(CardKey.contactMask) AS contact_id,
                     external_id,
                     \(Self.name("tenant")), \(Self.name("channel")), \(Self.name("first_queue")), \(Self.name("queue")),
                     customer_id,

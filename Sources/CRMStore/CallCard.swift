@@ -189,7 +189,7 @@ struct CallCard {
 
     private init(row: Row) {
         cardID = row["card_id"]
-        contactID = UInt64(bitPattern: cardID) & (CardKey.contactLimit - 1)
+        contactID = CardKey.contact(of: cardID)
         externalID = row["external_id"]
         tenant = row["tenant_name"]
         channel = row["channel_name"]

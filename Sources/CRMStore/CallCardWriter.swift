@@ -234,7 +234,7 @@ public final class CallCardWriter {
                         return (card.cardID, card.contactID, card.isSaved, card.isFinished)
                     }
                     if wasSaved {
-                        try withCard(slot) { try $0.update(through: batch.updateCard) }
+                        try withCard(slot) { try $0.update(through: batch.statements.updateCard) }
                         didWork(Self.cardSaveWork)
                     } else {
                         newCards.append((cardID, slot))
@@ -445,14 +445,14 @@ public final class CallCardWriter {
         }
         var next = 0
         while newCards.count - next >= Self.insertRows {
-            for row in 0..<Self.insertRows { bind(next + row, to: batch.insertCards, row: Int32(row)) }
-            try batch.insertCards.run()
+            for row in 0..<Self.insertRows { bind(next + row, to: batch.statements.insertCards, row: Int32(row)) }
+            try batch.statements.insertCards.run()
             next += Self.insertRows
             pacer.mayRest()
         }
         for index in next..<newCards.count {
-            bind(index, to: batch.insertCard, row: 0)
-            try batch.insertCard.run()
+            bind(index, to: batch.statements.insertCard, row: 0)
+            try batch.statements.insertCard.run()
             pacer.mayRest()
         }
         for (_, slot) in newCards { cards[Int(slot)].isSaved = true }
@@ -493,10 +493,7 @@ public final class CallCardWriter {
     /// What one transaction works with: its statements and the cards it changed.
     private struct Batch {
         let db: Database
-        let insertCard: DirectStatement
-        let insertCards: DirectStatement
-        let updateCard: DirectStatement
-        let rememberLastAgent: DirectStatement
+        let statements: Statements
         /// The slots of the cards it changed.
         var dirty: [Int32] = []
         /// The revision every customer row this transaction changes gets (see `CRMSchema`), read once it is needed,
@@ -506,19 +503,17 @@ public final class CallCardWriter {
 
         init(_ db: Database, statements: Statements) {
             self.db = db
-            insertCard = statements.insertCard
-            insertCards = statements.insertCards
-            updateCard = statements.updateCard
-            rememberLastAgent = statements.rememberLastAgent
+            self.statements = statements
         }
 
         mutating func remember(lastAgent agent: String, of customer: String) throws {
             let revision = try customersRevision?.value
                 ?? (Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM crm_revision")) ?? 0) + 1
-            rememberLastAgent.bind(agent, at: 1)
-            rememberLastAgent.bind(customer, at: 2)
-            rememberLastAgent.bind(revision, at: 3)
-            let changed = try rememberLastAgent.run() > 0
+            let statement = statements.rememberLastAgent
+            statement.bind(agent, at: 1)
+            statement.bind(customer, at: 2)
+            statement.bind(revision, at: 3)
+            let changed = try statement.run() > 0
             customersRevision = (revision, changed || customersRevision?.given == true)
         }
 
