@@ -13,6 +13,7 @@ second=${2:?usage: bench/e2e-ab.sh DIR_A DIR_B [PAIRS]}
 pairs=${3:-5}
 out=${E2E_AB_OUT:-/tmp/e2e-ab}
 mkdir -p "$out"
+: > "$out/summary.txt"
 for dir in "$first" "$second"; do
   [ -x "$dir/acdd" ] && [ -x "$dir/acd-bench" ] || { echo "$dir has no acdd and acd-bench" >&2; exit 1; }
 done
@@ -22,28 +23,35 @@ figure() {
   tail -n 1 "$1" | grep -o "\"$2\":\[\?[0-9.-]*" | head -n 1 | cut -d: -f2 | tr -d '[' | grep . || echo -1
 }
 
+# The daemon's CPU a contact with the store on less with it off, both at the run's common rate (`same_rate`).
+store_adds() {
+  awk -v on="$(figure "$1" store_on)" -v off="$(figure "$1" store_off)" 'BEGIN { printf "%.1f\n", on - off }'
+}
+
 median() {
   sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-echo "build run: store on / store off / relay contacts/s, the store's cost %, memory probe ns"
+echo "build run: store on / store off / relay contacts/s, the store's cost %, the CPU the store adds a contact at"
+echo "the common rate (store on less store off; steadier than the cost from run to run), memory probe ns"
 for pair in $(seq "$pairs"); do
   for build in A B; do
     dir=$first; [ "$build" = B ] && dir=$second
     run="$out/$build-$pair.txt"
     "$dir/acd-bench" e2e > "$run" 2>&1 || { echo "$build $pair failed: see $run" >&2; exit 1; }
     echo "$build $pair: $(figure "$run" on_contacts_per_sec) / $(figure "$run" off_contacts_per_sec)" \
-      "/ $(figure "$run" relay_contacts_per_sec), $(figure "$run" cost_percent) %, $(figure "$run" memory_latency_ns) ns" \
-      | tee -a "$out/summary.txt"
+      "/ $(figure "$run" relay_contacts_per_sec), $(figure "$run" cost_percent) %, $(store_adds "$run") us," \
+      "$(figure "$run" memory_latency_ns) ns" | tee -a "$out/summary.txt"
   done
 done
 
-echo "medians over $pairs runs each (store on / store off / relay, cost):"
+echo "medians over $pairs runs each (store on / store off / relay, cost, the CPU the store adds):"
 for build in A B; do
   medians=()
   for key in on_contacts_per_sec off_contacts_per_sec relay_contacts_per_sec cost_percent; do
     medians+=("$(for pair in $(seq "$pairs"); do figure "$out/$build-$pair.txt" "$key"; done | median)")
   done
+  adds=$(for pair in $(seq "$pairs"); do store_adds "$out/$build-$pair.txt"; done | median)
   dir=$first; [ "$build" = B ] && dir=$second
-  echo "  $build ($dir): ${medians[0]} / ${medians[1]} / ${medians[2]}, ${medians[3]} %"
+  echo "  $build ($dir): ${medians[0]} / ${medians[1]} / ${medians[2]}, ${medians[3]} %, $adds us"
 done
