@@ -33,7 +33,7 @@ median() {
 }
 
 echo "build run: store on / store off / relay contacts/s, the store's cost %, the CPU the store adds a contact at"
-echo "the common rate (store on less store off; steadier than the cost from run to run), memory probe ns"
+echo "the common rate (the daemon's with the store on less with it off), memory probe ns"
 for pair in $(seq "$pairs"); do
   for build in A B; do
     dir=$first; [ "$build" = B ] && dir=$second
