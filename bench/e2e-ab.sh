@@ -5,6 +5,8 @@
 #   bench/e2e-ab.sh DIR_A DIR_B [PAIRS]     (each DIR holds an `acdd` and an `acd-bench` built with `-c release`;
 #                                            PAIRS defaults to 5, about 2.5 minutes a run on this VM)
 # A build is copied out of `.build/release` to keep it: `mkdir /tmp/a && cp .build/release/{acdd,acd-bench} /tmp/a`.
+# `acd-bench` reads bench/rules/e2e.yaml from the source tree it was built in, so an older build's tree (a worktree
+# of its commit) must stay until its runs are done.
 # The runs' own output is kept in $E2E_AB_OUT (default /tmp/e2e-ab), one file a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,11 @@ store_adds() {
   awk -v on="$(figure "$1" store_on)" -v off="$(figure "$1" store_off)" 'BEGIN { printf "%.1f\n", on - off }'
 }
 
+# The directory of build A or B.
+build_dir() {
+  if [ "$1" = A ]; then echo "$first"; else echo "$second"; fi
+}
+
 median() {
   sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
@@ -36,9 +43,8 @@ echo "build run: store on / store off / relay contacts/s, the store's cost %, th
 echo "the common rate (the daemon's with the store on less with it off), memory probe ns"
 for pair in $(seq "$pairs"); do
   for build in A B; do
-    dir=$first; [ "$build" = B ] && dir=$second
     run="$out/$build-$pair.txt"
-    "$dir/acd-bench" e2e > "$run" 2>&1 || { echo "$build $pair failed: see $run" >&2; exit 1; }
+    "$(build_dir "$build")/acd-bench" e2e > "$run" 2>&1 || { echo "$build $pair failed: see $run" >&2; exit 1; }
     echo "$build $pair: $(figure "$run" on_contacts_per_sec) / $(figure "$run" off_contacts_per_sec)" \
       "/ $(figure "$run" relay_contacts_per_sec), $(figure "$run" cost_percent) %, $(store_adds "$run") us," \
       "$(figure "$run" memory_latency_ns) ns" | tee -a "$out/summary.txt"
@@ -52,6 +58,5 @@ for build in A B; do
     medians+=("$(for pair in $(seq "$pairs"); do figure "$out/$build-$pair.txt" "$key"; done | median)")
   done
   adds=$(for pair in $(seq "$pairs"); do store_adds "$out/$build-$pair.txt"; done | median)
-  dir=$first; [ "$build" = B ] && dir=$second
-  echo "  $build ($dir): ${medians[0]} / ${medians[1]} / ${medians[2]}, ${medians[3]} %, $adds us"
+  echo "  $build ($(build_dir "$build")): ${medians[0]} / ${medians[1]} / ${medians[2]}, ${medians[3]} %, $adds us"
 done
